@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { InvalidEvent } from './errors';
+import { JsonObject } from './envelope';
+
+/**
+ * One schema per event type. `data` (and `pii`, the personal-data section) are zod schemas
+ * whose *output* is the domain shape (bigint money…) and whose *input* is the stored JSON;
+ * codecs (z.codec) convert between the two so the same schema validates, encodes and decodes.
+ */
+export interface EventDefinition<
+  T extends string = string,
+  D extends z.ZodType = z.ZodType,
+  P extends z.ZodType | undefined = z.ZodType | undefined,
+> {
+  type: T;
+  schemaVersion: number;
+  data: D;
+  pii?: P;
+  /** One line for the event catalogue. */
+  description: string;
+  /**
+   * Upcasters from older schema versions: `upcast[n]` turns stored version n data into version n+1.
+   * Stored events are never rewritten; old versions are upcast on read.
+   */
+  upcast?: Record<number, (old: JsonObject) => JsonObject>;
+}
+
+export const defineEvent = <T extends string, D extends z.ZodType, P extends z.ZodType | undefined = undefined>(
+  definition: EventDefinition<T, D, P>,
+): EventDefinition<T, D, P> => definition;
+
+/** The domain shape of an event defined by `defineEvent`. */
+export type EventOf<Def> = Def extends EventDefinition<infer T, infer D, infer P>
+  ? P extends z.ZodType
+    ? { type: T; data: z.output<D>; pii: z.output<P> }
+    : { type: T; data: z.output<D> }
+  : never;
+
+/** A domain event about to be appended. */
+export interface PendingEvent {
+  type: string;
+  data: unknown;
+  pii?: unknown;
+  /** Supply to make the append idempotent on retry; default: a fresh uuid v7. */
+  eventId?: string;
+}
+
+const issuesOf = (error: z.ZodError, prefix: string) =>
+  error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
+    message: issue.message,
+  }));
+
+/** Every event type the application knows, by type name. */
+export class EventRegistry {
+  private readonly definitions = new Map<string, EventDefinition>();
+
+  register(...definitions: EventDefinition[]): this {
+    for (const definition of definitions) {
+      const existing = this.definitions.get(definition.type);
+      if (existing && existing !== definition) throw new Error(`event type ${definition.type} is registered twice`);
+      this.definitions.set(definition.type, definition);
+    }
+    return this;
+  }
+
+  has(type: string): boolean {
+    return this.definitions.has(type);
+  }
+
+  get(type: string): EventDefinition {
+    const definition = this.definitions.get(type);
+    if (!definition) throw new InvalidEvent(type, [{ path: 'type', message: 'unknown event type' }]);
+    return definition;
+  }
+
+  all(): EventDefinition[] {
+    return [...this.definitions.values()].sort((a, b) => a.type.localeCompare(b.type));
+  }
+
+  /** Validates a domain event and encodes it to its stored JSON form; throws InvalidEvent. */
+  encode(event: PendingEvent): { schemaVersion: number; data: JsonObject; pii: JsonObject | null } {
+    const definition = this.get(event.type);
+    const data = z.safeEncode(definition.data, event.data);
+    if (!data.success) throw new InvalidEvent(event.type, issuesOf(data.error, 'data'));
+    let pii: JsonObject | null = null;
+    if (definition.pii) {
+      const encoded = z.safeEncode(definition.pii, event.pii);
+      if (!encoded.success) throw new InvalidEvent(event.type, issuesOf(encoded.error, 'pii'));
+      pii = encoded.data as JsonObject;
+    } else if (event.pii !== undefined && event.pii !== null) {
+      throw new InvalidEvent(event.type, [{ path: 'pii', message: 'this event type has no personal-data section' }]);
+    }
+    return { schemaVersion: definition.schemaVersion, data: data.data as JsonObject, pii };
+  }
+
+  /** Decodes stored JSON (upcasting older schema versions first) to the domain shape. */
+  decode(type: string, schemaVersion: number, data: JsonObject, pii: JsonObject | null): { data: unknown; pii: unknown } {
+    const definition = this.get(type);
+    let current = data;
+    for (let version = schemaVersion; version < definition.schemaVersion; version++) {
+      const upcaster = definition.upcast?.[version];
+      if (!upcaster) throw new Error(`event ${type}: no upcaster from schema version ${version}`);
+      current = upcaster(current);
+    }
+    const decodedData = definition.data.decode(current);
+    // A pii section that is not an object (for example an erasure marker) is passed through as is.
+    const decodedPii =
+      definition.pii && pii !== null && !('erased' in pii) ? definition.pii.decode(pii) : pii;
+    return { data: decodedData, pii: decodedPii };
+  }
+}

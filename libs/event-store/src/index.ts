@@ -1,0 +1,10 @@
+export * from './adapter.port';
+export * from './catch-up-subscription';
+export * from './envelope';
+export * from './errors';
+export * from './event-registry';
+export * from './event-store';
+export * from './expected-revision';
+export * from './codecs';
+export { SqliteEventStore, SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
+export { applyMigrations, Migration } from './sqlite/migrations';

@@ -1,0 +1,346 @@
+import Database, { Statement } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  AppendResult,
+  BatchHandler,
+  EventStoreAdapter,
+  ReadAllOptions,
+  ReadStreamOptions,
+  StreamAppend,
+  StreamAppendResult,
+  SubscribeOptions,
+  Subscription,
+} from '../adapter.port';
+import { catchUpSubscription } from '../catch-up-subscription';
+import { JsonObject, StoredEvent } from '../envelope';
+import { DuplicateEventId, StoreUnavailable, WrongExpectedRevision } from '../errors';
+import { CurrentRevision, revisionMatches } from '../expected-revision';
+import { applyMigrations, EVENT_STORE_MIGRATIONS } from './migrations';
+
+export interface SqliteEventStoreOptions {
+  /** File path, or ':memory:' for tests. */
+  path: string;
+  /** `FULL` (default) fsyncs every commit: an acknowledged append survives a power cut. */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Upper bound of appends written in one group-commit transaction. */
+  groupCommitSizeMax?: number;
+  /** Poll interval of live subscriptions for writes made by other processes. */
+  pollIntervalMs?: number;
+  readBatchSize?: number;
+}
+
+interface PendingAppend {
+  appends: readonly StreamAppend[];
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+type Row = [bigint, string, string, bigint, string, bigint, string, string | null, string, string, string | null, string];
+
+const COLUMNS =
+  'position, event_id, stream_id, stream_revision, type, schema_version, data, pii, recorded_at, correlation_id, causation_id, actor';
+
+const toStored = (row: Row): StoredEvent => ({
+  globalPosition: row[0],
+  eventId: row[1],
+  streamId: row[2],
+  streamRevision: row[3],
+  type: row[4],
+  schemaVersion: Number(row[5]),
+  data: JSON.parse(row[6]) as JsonObject,
+  pii: row[7] === null ? null : (JSON.parse(row[7]) as JsonObject),
+  metadata: { recordedAt: row[8], correlationId: row[9], causationId: row[10], actor: row[11] },
+});
+
+/**
+ * The embedded default store: one SQLite file (better-sqlite3), WAL, `synchronous=FULL`.
+ *
+ * Group commit: appends that arrive in the same event-loop turn are queued and written in one
+ * transaction (one fsync), each inside its own savepoint so that a conflict fails only its own
+ * append. Global position is the rowid order; SQLite has one writer at a time, so a reader can
+ * never see position N+1 while N is still uncommitted (no in-flight gap to guard against).
+ */
+export class SqliteEventStore implements EventStoreAdapter {
+  readonly kind = 'sqlite';
+  /** Sizes of the last group commits, for metrics and the benchmark. */
+  readonly groupCommitSizes: number[] = [];
+  private readonly db: Database.Database;
+  private readonly queue: PendingAppend[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly listeners = new Set<() => void>();
+  private readonly groupCommitSizeMax: number;
+  private readonly pollIntervalMs: number;
+  private readonly readBatchSize: number;
+  private readonly statements: {
+    revision: Statement;
+    byEventId: Statement;
+    insert: Statement;
+    head: Statement;
+    readAll: Statement;
+    savepoint: Statement;
+    release: Statement;
+    rollbackTo: Statement;
+    begin: Statement;
+    commit: Statement;
+    rollback: Statement;
+  };
+  private readonly readAllByTypes = new Map<string, Statement>();
+
+  constructor(options: SqliteEventStoreOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.defaultSafeIntegers(true);
+    applyMigrations(this.db, EVENT_STORE_MIGRATIONS);
+    this.groupCommitSizeMax = options.groupCommitSizeMax ?? 1_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.readBatchSize = options.readBatchSize ?? 1_000;
+    const db = this.db;
+    this.statements = {
+      revision: db.prepare('SELECT stream_revision FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1').pluck(),
+      byEventId: db.prepare('SELECT stream_id, stream_revision, position FROM events WHERE event_id = ?').raw(),
+      insert: db.prepare(
+        `INSERT INTO events (event_id, stream_id, stream_revision, type, schema_version, data, pii, recorded_at, correlation_id, causation_id, actor)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      head: db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck(),
+      readAll: db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw(),
+      savepoint: db.prepare('SAVEPOINT append'),
+      release: db.prepare('RELEASE append'),
+      rollbackTo: db.prepare('ROLLBACK TO append'),
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+    };
+  }
+
+  /** The underlying connection, for tools that inspect the raw file (audit check, tests). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  append(appends: readonly StreamAppend[]): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new StoreUnavailable('the event store is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ appends, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue.splice(0, this.groupCommitSizeMax);
+    if (batch.length === 0) return;
+    const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
+    const s = this.statements;
+    try {
+      s.begin.run();
+      for (const pending of batch) {
+        s.savepoint.run();
+        try {
+          const result = this.appendInTransaction(pending.appends);
+          s.release.run();
+          outcomes.push({ ok: true, result });
+        } catch (error) {
+          s.rollbackTo.run();
+          s.release.run();
+          outcomes.push({ ok: false, error });
+        }
+      }
+      s.commit.run();
+    } catch (error) {
+      if (this.db.inTransaction) s.rollback.run();
+      for (const pending of batch) pending.reject(error);
+      this.scheduleRest();
+      return;
+    }
+    this.groupCommitSizes.push(batch.length);
+    if (this.groupCommitSizes.length > 10_000) this.groupCommitSizes.splice(0, 5_000);
+    batch.forEach((pending, i) => {
+      const outcome = outcomes[i];
+      if (!outcome) return;
+      if (outcome.ok) pending.resolve(outcome.result);
+      else pending.reject(outcome.error);
+    });
+    for (const listener of this.listeners) listener();
+    this.scheduleRest();
+  }
+
+  private scheduleRest(): void {
+    if (this.queue.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private currentRevision(streamId: string): CurrentRevision {
+    const revision = this.statements.revision.get(streamId) as bigint | undefined;
+    return revision === undefined ? 'noStream' : revision;
+  }
+
+  /** Runs inside the group transaction and a savepoint: throw to undo this append only. */
+  private appendInTransaction(appends: readonly StreamAppend[]): AppendResult {
+    const streams: StreamAppendResult[] = [];
+    let lastPosition = 0n;
+    let replays = 0;
+    for (const append of appends) {
+      const replay = this.findReplay(append);
+      if (replay) {
+        replays++;
+        streams.push(replay);
+        const last = replay.positions[replay.positions.length - 1] ?? 0n;
+        if (last > lastPosition) lastPosition = last;
+        continue;
+      }
+      const actual = this.currentRevision(append.streamId);
+      if (!revisionMatches(append.expectedRevision, actual)) {
+        throw new WrongExpectedRevision(append.streamId, append.expectedRevision, actual);
+      }
+      let revision = actual === 'noStream' ? -1n : actual;
+      const positions: bigint[] = [];
+      for (const event of append.events) {
+        revision++;
+        try {
+          const info = this.statements.insert.run(
+            event.eventId,
+            append.streamId,
+            revision,
+            event.type,
+            event.schemaVersion,
+            JSON.stringify(event.data),
+            event.pii === null ? null : JSON.stringify(event.pii),
+            event.metadata.recordedAt,
+            event.metadata.correlationId,
+            event.metadata.causationId,
+            event.metadata.actor,
+          );
+          positions.push(BigInt(info.lastInsertRowid));
+        } catch (error) {
+          if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String(error).includes('event_id'))
+            throw new DuplicateEventId(event.eventId);
+          throw error;
+        }
+      }
+      lastPosition = positions[positions.length - 1] ?? lastPosition;
+      streams.push({ streamId: append.streamId, nextRevision: revision, positions });
+    }
+    return { streams, lastPosition, idempotentReplay: replays === appends.length };
+  }
+
+  /**
+   * An append whose first event id is already stored is a retry if, and only if, every event is
+   * stored in this stream, consecutively, at the place the expected revision names. Anything
+   * else reusing an id is a `DuplicateEventId`.
+   */
+  private findReplay(append: StreamAppend): StreamAppendResult | null {
+    const first = append.events[0];
+    if (!first) return null;
+    const found = this.statements.byEventId.get(first.eventId) as [string, bigint, bigint] | undefined;
+    if (!found) return null;
+    const [streamId, firstRevision] = found;
+    const before: CurrentRevision = firstRevision === 0n ? 'noStream' : firstRevision - 1n;
+    if (streamId !== append.streamId || !revisionMatches(append.expectedRevision, before)) throw new DuplicateEventId(first.eventId);
+    const positions: bigint[] = [];
+    append.events.forEach((event, i) => {
+      const row = this.statements.byEventId.get(event.eventId) as [string, bigint, bigint] | undefined;
+      if (!row || row[0] !== append.streamId || row[1] !== firstRevision + BigInt(i)) throw new DuplicateEventId(event.eventId);
+      positions.push(row[2]);
+    });
+    return { streamId: append.streamId, nextRevision: firstRevision + BigInt(append.events.length - 1), positions };
+  }
+
+  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncGenerator<StoredEvent> {
+    const forwards = (options.direction ?? 'forwards') === 'forwards';
+    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+    let cursor = options.from ?? (forwards ? 0n : 9_223_372_036_854_775_807n);
+    const statement = this.db
+      .prepare(
+        `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND stream_revision ${forwards ? '>=' : '<='} ?
+         ORDER BY stream_revision ${forwards ? 'ASC' : 'DESC'} LIMIT ?`,
+      )
+      .raw();
+    while (remaining > 0) {
+      const rows = statement.all(streamId, cursor, Math.min(this.readBatchSize, remaining)) as Row[];
+      for (const row of rows) yield toStored(row);
+      if (rows.length < Math.min(this.readBatchSize, remaining)) return;
+      remaining -= rows.length;
+      const last = rows[rows.length - 1];
+      if (!last) return;
+      cursor = forwards ? last[3] + 1n : last[3] - 1n;
+    }
+  }
+
+  private readAllStatement(types: readonly string[] | undefined): Statement {
+    if (!types || types.length === 0) return this.statements.readAll;
+    const key = [...types].sort().join(',');
+    let statement = this.readAllByTypes.get(key);
+    if (!statement) {
+      const list = types.map(() => '?').join(',');
+      statement = this.db
+        .prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? AND type IN (${list}) ORDER BY position LIMIT ?`)
+        .raw();
+      this.readAllByTypes.set(key, statement);
+    }
+    return statement;
+  }
+
+  /** One ordered page after `afterPosition`: the unit every read of $all is built on. */
+  readPage(afterPosition: bigint, limit: number, types?: readonly string[]): StoredEvent[] {
+    const statement = this.readAllStatement(types);
+    const rows = (types && types.length > 0 ? statement.all(afterPosition, ...types, limit) : statement.all(afterPosition, limit)) as Row[];
+    return rows.map(toStored);
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncGenerator<StoredEvent> {
+    let after = (options.fromPosition ?? 1n) - 1n;
+    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+    while (remaining > 0) {
+      const size = Math.min(this.readBatchSize, remaining);
+      const page = this.readPage(after, size, options.types);
+      for (const event of page) yield event;
+      if (page.length < size) return;
+      remaining -= page.length;
+      const last = page[page.length - 1];
+      if (!last) return;
+      after = last.globalPosition;
+    }
+  }
+
+  async streamRevision(streamId: string): Promise<CurrentRevision> {
+    return this.currentRevision(streamId);
+  }
+
+  async headPosition(): Promise<bigint> {
+    return this.statements.head.get() as bigint;
+  }
+
+  subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
+    return catchUpSubscription(
+      {
+        readBatch: async (after, limit) => this.readPage(after, limit),
+        onAppended: (listener) => {
+          this.listeners.add(listener);
+          return () => this.listeners.delete(listener);
+        },
+        pollIntervalMs: this.pollIntervalMs,
+      },
+      options,
+      handler,
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Let queued appends finish before closing the file.
+    while (this.queue.length > 0 || this.flushScheduled) await new Promise((r) => setImmediate(r));
+    this.closed = true;
+    this.db.close();
+  }
+}
