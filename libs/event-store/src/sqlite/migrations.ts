@@ -30,7 +30,6 @@ export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
         actor           TEXT    NOT NULL,
         UNIQUE (stream_id, stream_revision)
       );
-      CREATE INDEX events_type_position ON events (type, position);
     `,
   },
 ];

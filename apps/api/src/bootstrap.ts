@@ -1,0 +1,48 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { AttestConfig } from '@attest/config';
+import { ProblemDetailsFilter } from '@attest/http';
+import { v7 as uuidv7 } from 'uuid';
+import { AppModule } from './app.module';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the Fastify-based Nest application (used by main.ts and every e2e test). */
+export const createApp = async (config: AttestConfig): Promise<NestFastifyApplication> => {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    // Correlation id: X-Request-Id when well-formed, else a fresh uuid v7. Stored on the raw
+    // request too, where pino-http (the logger) and the controllers pick it up.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const header = request.headers['x-request-id'];
+      const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : uuidv7();
+      (request as { id?: string }).id = id;
+      return id;
+    },
+    // Refuse prototype-pollution keys in JSON bodies instead of silently dropping them.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  const filter = new ProblemDetailsFilter(config.mode === 'dev' || config.mode === 'test');
+  app.useGlobalFilters(filter);
+  // Errors raised by Fastify before Nest routing (content type, body size, JSON syntax) get the
+  // same problem+json treatment.
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  fastify.setErrorHandler((error, request, reply) => {
+    const { problem, headers } = filter.toProblem(error);
+    problem.instance = request.url.split('?')[0] as string;
+    void reply.status(problem.status).headers(headers).header('content-type', 'application/problem+json').send(JSON.stringify(problem));
+  });
+  app.enableShutdownHooks();
+  return app;
+};

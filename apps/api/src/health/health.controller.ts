@@ -1,0 +1,35 @@
+import { Controller, Get, HttpCode } from '@nestjs/common';
+import { EventStore } from '@attest/event-store';
+import { ProjectionRunner } from '@attest/projection-runner';
+import { ProblemException } from '@attest/http';
+
+/** Liveness and readiness. Readiness = the store answers and no projection has failed. */
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly store: EventStore,
+    private readonly runner: ProjectionRunner,
+  ) {}
+
+  @Get('live')
+  @HttpCode(200)
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  async ready() {
+    const head = await this.store.headPosition().catch(() => null);
+    if (head === null) throw new ProblemException('SERVICE_UNAVAILABLE', 'the event store does not answer');
+    const projections = this.runner.status().map((s) => ({
+      name: s.name,
+      version: s.version,
+      state: s.state,
+      position: s.position.toString(),
+      lagEvents: (head - s.position).toString(),
+    }));
+    const failed = projections.filter((p) => p.state === 'failed');
+    if (failed.length > 0) throw new ProblemException('SERVICE_UNAVAILABLE', `projection(s) failed: ${failed.map((p) => p.name).join(', ')}`);
+    return { status: 'ok', store: this.store.kind, headPosition: head.toString(), projections };
+  }
+}

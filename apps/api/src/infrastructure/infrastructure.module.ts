@@ -1,0 +1,65 @@
+import { DynamicModule, Global, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AttestConfig } from '@attest/config';
+import { StreamCommandExecutor } from '@attest/decider';
+import { EventRegistry, EventStore } from '@attest/event-store';
+import { ProjectionRunner, ReadModelStore } from '@attest/projection-runner';
+import { createEventStoreAdapter, createReadModelStore } from './store.factory';
+
+export const ATTEST_CONFIG = Symbol('ATTEST_CONFIG');
+export const READ_MODEL_STORE = Symbol('READ_MODEL_STORE');
+
+/**
+ * The shared machinery every feature module uses: config, the event registry, the event store,
+ * the read-model store, the projection runner and the command executor.
+ *
+ * Feature modules register their event types and projections in `onModuleInit`; this module
+ * starts the projections in `onApplicationBootstrap`, which Nest runs after every
+ * `onModuleInit`, and closes everything on shutdown.
+ */
+@Global()
+@Module({})
+export class InfrastructureModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Infrastructure');
+
+  constructor(
+    private readonly runner: ProjectionRunner,
+    private readonly store: EventStore,
+    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @Inject(ATTEST_CONFIG) private readonly config: AttestConfig,
+  ) {}
+
+  static forRoot(config: AttestConfig): DynamicModule {
+    return {
+      module: InfrastructureModule,
+      providers: [
+        { provide: ATTEST_CONFIG, useValue: config },
+        { provide: EventRegistry, useValue: new EventRegistry() },
+        {
+          provide: EventStore,
+          inject: [EventRegistry],
+          useFactory: async (registry: EventRegistry) => new EventStore(await createEventStoreAdapter(config), registry),
+        },
+        { provide: READ_MODEL_STORE, useFactory: () => createReadModelStore(config) },
+        {
+          provide: ProjectionRunner,
+          inject: [EventStore, READ_MODEL_STORE],
+          useFactory: (store: EventStore, readModels: ReadModelStore) => new ProjectionRunner(store, readModels),
+        },
+        { provide: StreamCommandExecutor, inject: [EventStore], useFactory: (store: EventStore) => new StreamCommandExecutor(store) },
+      ],
+      exports: [ATTEST_CONFIG, EventRegistry, EventStore, READ_MODEL_STORE, ProjectionRunner, StreamCommandExecutor],
+    };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.runner.onProjectionFailure((name, error) => this.logger.error(`projection ${name} stopped: ${String(error)}`));
+    await this.runner.start();
+    this.logger.log(`event store: ${this.store.kind}; projections: ${this.runner.names.join(', ') || 'none'} (mode ${this.config.mode})`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.runner.stop();
+    await this.store.close();
+    await this.readModels.close();
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * `npm run bench` runs every benchmark; `npm run bench -- event-store` runs those whose name
+ * starts with the words given. Results go to bench/results.json and docs/BENCHMARKS.md.
+ */
+import { Benchmark, printResult, record, machine } from './lib/report';
+import { eventStoreBenchmarks } from './event-store.bench';
+
+const all: Benchmark[] = [...eventStoreBenchmarks];
+
+const main = async () => {
+  const wanted = process.argv.slice(2);
+  const chosen = wanted.length === 0 ? all : all.filter((b) => wanted.some((w) => b.name.startsWith(w)));
+  if (chosen.length === 0) {
+    console.error(`no benchmark matches ${wanted.join(' ')}; known: ${all.map((b) => b.name).join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`Machine: ${machine()}`);
+  const results = [];
+  for (const benchmark of chosen) {
+    const result = await benchmark.run();
+    printResult(result);
+    results.push(result);
+  }
+  record(results);
+  console.log('\nwritten to docs/BENCHMARKS.md');
+};
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,31 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded store under ./data', () => {
+    const config = loadConfig({});
+    expect(config.store).toBe('sqlite');
+    expect(config.sqlite.eventsPath).toMatch(/data\/events\.sqlite$/);
+    expect(config.sqlite.synchronous).toBe('FULL');
+  });
+
+  it('names the missing URL when a server store is chosen', () => {
+    expect(() => loadConfig({ ATTEST_STORE: 'postgres' })).toThrow(/ATTEST_POSTGRES_URL: is required/);
+    expect(() => loadConfig({ ATTEST_STORE: 'kurrentdb', ATTEST_KURRENTDB_URL: 'http://x' })).toThrow(/ATTEST_KURRENTDB_URL: must be a kurrentdb/);
+  });
+
+  it('rejects an unknown store with a clear error', () => {
+    const error = (() => {
+      try {
+        loadConfig({ ATTEST_STORE: 'mongo' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues[0]).toMatch(/^ATTEST_STORE:/);
+  });
+
+  it('puts read models in PostgreSQL with the PostgreSQL store', () => {
+    expect(loadConfig({ ATTEST_STORE: 'postgres', ATTEST_POSTGRES_URL: 'postgres://localhost/x' }).readModels).toBe('postgres');
+  });
+});

@@ -1,0 +1,85 @@
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * All configuration, from the environment, validated once at start-up with one zod schema.
+ * A missing or malformed value stops the process with a message naming the variable.
+ */
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// or postgresql:// connection string');
+const kurrentUrl = z
+  .string()
+  .regex(/^(kurrentdb|kdb|esdb|eventstoredb)(\+discover)?:\/\/.+/, 'must be a kurrentdb:// (or esdb://) connection string');
+
+const environment = z
+  .object({
+    ATTEST_MODE: z.enum(['dev', 'production', 'test']).default('dev'),
+    ATTEST_STORE: z.enum(['sqlite', 'postgres', 'kurrentdb']).default('sqlite'),
+    ATTEST_DATA_DIR: z.string().min(1).default('./data'),
+    ATTEST_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+    ATTEST_POSTGRES_URL: postgresUrl.optional(),
+    ATTEST_KURRENTDB_URL: kurrentUrl.optional(),
+    /** Where read models live when the events are in KurrentDB. */
+    ATTEST_READ_MODELS: z.enum(['sqlite', 'postgres']).optional(),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ATTEST_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(50 * 1024 * 1024).default(64 * 1024),
+    ATTEST_READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().min(0).max(30_000).default(5_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.ATTEST_STORE === 'postgres' && !env.ATTEST_POSTGRES_URL)
+      ctx.addIssue({ code: 'custom', path: ['ATTEST_POSTGRES_URL'], message: 'is required when ATTEST_STORE=postgres' });
+    if (env.ATTEST_STORE === 'kurrentdb' && !env.ATTEST_KURRENTDB_URL)
+      ctx.addIssue({ code: 'custom', path: ['ATTEST_KURRENTDB_URL'], message: 'is required when ATTEST_STORE=kurrentdb' });
+    if (env.ATTEST_READ_MODELS === 'postgres' && !env.ATTEST_POSTGRES_URL)
+      ctx.addIssue({ code: 'custom', path: ['ATTEST_POSTGRES_URL'], message: 'is required when ATTEST_READ_MODELS=postgres' });
+  });
+
+export type Environment = z.output<typeof environment>;
+
+export interface AttestConfig {
+  mode: Environment['ATTEST_MODE'];
+  store: Environment['ATTEST_STORE'];
+  dataDir: string;
+  sqlite: { eventsPath: string; readModelsPath: string; synchronous: 'FULL' | 'NORMAL' };
+  postgresUrl: string | undefined;
+  kurrentdbUrl: string | undefined;
+  readModels: 'sqlite' | 'postgres';
+  http: { host: string; port: number; bodyLimitBytes: number };
+  logLevel: Environment['LOG_LEVEL'];
+  readYourWritesTimeoutMs: number;
+  env: Environment;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const loadConfig = (source: Record<string, string | undefined> = process.env): AttestConfig => {
+  const parsed = environment.safeParse(source);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const env = parsed.data;
+  const dataDir = resolve(env.ATTEST_DATA_DIR);
+  return {
+    mode: env.ATTEST_MODE,
+    store: env.ATTEST_STORE,
+    dataDir,
+    sqlite: {
+      eventsPath: join(dataDir, 'events.sqlite'),
+      readModelsPath: join(dataDir, 'read-models.sqlite'),
+      synchronous: env.ATTEST_SQLITE_SYNCHRONOUS,
+    },
+    postgresUrl: env.ATTEST_POSTGRES_URL,
+    kurrentdbUrl: env.ATTEST_KURRENTDB_URL,
+    readModels: env.ATTEST_READ_MODELS ?? (env.ATTEST_STORE === 'postgres' ? 'postgres' : 'sqlite'),
+    http: { host: env.HOST, port: env.PORT, bodyLimitBytes: env.ATTEST_BODY_LIMIT_BYTES },
+    logLevel: env.LOG_LEVEL,
+    readYourWritesTimeoutMs: env.ATTEST_READ_YOUR_WRITES_TIMEOUT_MS,
+    env,
+  };
+};

@@ -1,0 +1,124 @@
+import { AppendContext, AppendResult, EventStore, ExpectedRevision, RecordedEvent, StreamEvents, WrongExpectedRevision } from '@attest/event-store';
+import { Decider, Decision, DomainEvent } from './decider';
+
+export interface ExecuteOptions<C, E extends DomainEvent, S> {
+  decider: Decider<C, E, S>;
+  /** Names the decider in the state cache, so two deciders never share an entry. */
+  deciderName: string;
+  streamId: string;
+  command: C;
+  context: AppendContext;
+  /**
+   * Further streams written atomically with the decider's own events (for example the payee's
+   * side of a tip). They carry their own expected revision.
+   */
+  alongside?: (events: E[], state: S) => StreamEvents[];
+}
+
+export interface ExecuteResult<E extends DomainEvent, S> {
+  decision: Decision<E>;
+  /** State after the decision's events. */
+  state: S;
+  append: AppendResult | null;
+}
+
+interface CachedState {
+  state: unknown;
+  revision: bigint;
+}
+
+/** Bounds (TIGER_STYLE: every retry and cache is bounded). */
+export const EXECUTE_RETRIES_MAX = 8;
+export const STATE_CACHE_ENTRIES_MAX = 200_000;
+
+/**
+ * The thin shell around a decider: load the stream's state, decide, append with the revision
+ * that was read, and on a concurrency conflict reload and decide again (bounded).
+ *
+ * Commands on one stream are serialised inside this process (a per-stream queue), so they do
+ * not conflict with each other; conflicts with *other* processes are caught by the store's
+ * expected-revision check and retried. The state of recently used streams is cached with the
+ * revision it reflects; a stale entry can only cause a conflict, never a wrong decision.
+ */
+export class StreamCommandExecutor {
+  private readonly cache = new Map<string, CachedState>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly store: EventStore) {}
+
+  execute<C, E extends DomainEvent, S>(options: ExecuteOptions<C, E, S>): Promise<ExecuteResult<E, S>> {
+    const key = `${options.deciderName}|${options.streamId}`;
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const run = previous.then(
+      () => this.executeNow(key, options),
+      () => this.executeNow(key, options),
+    );
+    this.queues.set(key, run);
+    const cleanup = () => {
+      if (this.queues.get(key) === run) this.queues.delete(key);
+    };
+    run.then(cleanup, cleanup);
+    return run;
+  }
+
+  /** Loads a stream's state through the cache (used by queries that need the decider's view). */
+  async load<E extends DomainEvent, S>(deciderName: string, decider: Decider<unknown, E, S>, streamId: string): Promise<{ state: S; revision: bigint }> {
+    const key = `${deciderName}|${streamId}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached as { state: S; revision: bigint };
+    return this.loadFromStore(key, decider, streamId);
+  }
+
+  private async loadFromStore<E extends DomainEvent, S>(key: string, decider: Decider<unknown, E, S>, streamId: string) {
+    let state = decider.initialState();
+    let revision = -1n;
+    for await (const event of this.store.readStream<RecordedEvent>(streamId)) {
+      state = decider.evolve(state, event as unknown as E);
+      revision = event.streamRevision;
+    }
+    this.remember(key, { state, revision });
+    return { state, revision };
+  }
+
+  private remember(key: string, entry: CachedState) {
+    if (this.cache.size >= STATE_CACHE_ENTRIES_MAX && !this.cache.has(key)) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.delete(key);
+    this.cache.set(key, entry);
+  }
+
+  private async executeNow<C, E extends DomainEvent, S>(key: string, options: ExecuteOptions<C, E, S>): Promise<ExecuteResult<E, S>> {
+    for (let attempt = 0; ; attempt++) {
+      const { state, revision } = await this.load(options.deciderName, options.decider as Decider<unknown, E, S>, options.streamId);
+      const decision = options.decider.decide(options.command, state);
+      if (decision.events.length === 0) return { decision, state, append: null };
+      const expectedRevision: ExpectedRevision = revision < 0n ? 'noStream' : revision;
+      try {
+        const append = await this.store.appendMulti(
+          [
+            { streamId: options.streamId, expectedRevision, events: decision.events },
+            ...(options.alongside ? options.alongside(decision.events, state) : []),
+          ],
+          options.context,
+        );
+        let next = state;
+        for (const event of decision.events) next = options.decider.evolve(next, event);
+        const mine = append.streams[0];
+        if (append.idempotentReplay || !mine) this.cache.delete(key);
+        else this.remember(key, { state: next, revision: mine.nextRevision });
+        return { decision, state: next, append };
+      } catch (error) {
+        this.cache.delete(key);
+        if (error instanceof WrongExpectedRevision && attempt + 1 < EXECUTE_RETRIES_MAX) continue;
+        throw error;
+      }
+    }
+  }
+
+  /** Forget cached state (tests, or after an out-of-band change). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './problem';
+export * from './problem-catalog';
+export * from './problem-details.filter';

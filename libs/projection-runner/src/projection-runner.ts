@@ -1,0 +1,203 @@
+import { EventStore, RecordedEvent, StoredEvent, Subscription } from '@attest/event-store';
+import { Projection } from './projection';
+import { ReadModelQueries, ReadModelStore } from './read-model-store';
+
+export interface ProjectionStatus {
+  name: string;
+  version: number;
+  /** Last global position whose effect is committed. */
+  position: bigint;
+  state: 'stopped' | 'running' | 'failed';
+  error?: string;
+  /** recordedAt of the last event applied (for lag in seconds). */
+  lastEventAt: string | null;
+}
+
+export class ProjectionLagging extends Error {
+  readonly code = 'PROJECTION_LAGGING';
+  constructor(
+    readonly projection: string,
+    readonly wanted: bigint,
+    readonly reached: bigint,
+  ) {
+    super(`projection ${projection} has reached ${reached}, not yet ${wanted}`);
+    this.name = 'ProjectionLagging';
+  }
+}
+
+interface Waiter {
+  position: bigint;
+  resolve: () => void;
+}
+
+interface Running {
+  projection: Projection;
+  status: ProjectionStatus;
+  subscription: Subscription | null;
+  waiters: Waiter[];
+}
+
+const CHECKPOINTS_DDL = `CREATE TABLE IF NOT EXISTS projection_checkpoints (
+  name TEXT PRIMARY KEY, version INTEGER NOT NULL, position BIGINT NOT NULL, updated_at TEXT NOT NULL)`;
+
+export const PROJECTION_BATCH_SIZE = 1_000;
+export const WAIT_TIMEOUT_MS_MAX = 30_000;
+
+/**
+ * Feeds each registered projection from its checkpoint (catch-up, then live). For every batch
+ * the read-model writes and the checkpoint commit in one transaction: exactly-once effect.
+ */
+export class ProjectionRunner {
+  private readonly running = new Map<string, Running>();
+  private onFailure: (name: string, error: unknown) => void = () => undefined;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly readModels: ReadModelStore,
+  ) {}
+
+  register(...projections: Projection[]): this {
+    for (const projection of projections) {
+      if (this.running.has(projection.name)) throw new Error(`projection ${projection.name} registered twice`);
+      this.running.set(projection.name, {
+        projection,
+        status: { name: projection.name, version: projection.version, position: 0n, state: 'stopped', lastEventAt: null },
+        subscription: null,
+        waiters: [],
+      });
+    }
+    return this;
+  }
+
+  onProjectionFailure(listener: (name: string, error: unknown) => void): void {
+    this.onFailure = listener;
+  }
+
+  get names(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** Prepares every projection (rebuilding those whose version changed) and starts them. */
+  async start(names: readonly string[] = this.names): Promise<void> {
+    await this.readModels.exec(CHECKPOINTS_DDL);
+    for (const name of names) await this.startOne(this.get(name));
+  }
+
+  private get(name: string): Running {
+    const running = this.running.get(name);
+    if (!running) throw new Error(`no projection named ${name}`);
+    return running;
+  }
+
+  private async startOne(running: Running): Promise<void> {
+    const { projection } = running;
+    const row = await this.readModels.query.get<{ version: bigint | number; position: bigint | number | string }>(
+      'SELECT version, position FROM projection_checkpoints WHERE name = ?',
+      projection.name,
+    );
+    let position = 0n;
+    if (row && Number(row.version) === projection.version) {
+      position = BigInt(row.position);
+      for (const ddl of projection.schema) await this.readModels.exec(ddl);
+    } else {
+      await this.reset(projection);
+    }
+    running.status = { ...running.status, position, state: 'running' };
+    delete running.status.error;
+    const handled = new Set(projection.handles);
+    running.subscription = this.store.subscribeToAll({ afterPosition: position, batchSizeMax: PROJECTION_BATCH_SIZE }, async (batch) => {
+      await this.applyBatch(running, handled, batch);
+    });
+    running.subscription.done.catch((error: unknown) => {
+      running.status = { ...running.status, state: 'failed', error: error instanceof Error ? error.message : String(error) };
+      this.onFailure(projection.name, error);
+    });
+  }
+
+  private async reset(projection: Projection): Promise<void> {
+    await this.readModels.transaction(async (tx) => {
+      for (const table of projection.tables) await tx.run(`DROP TABLE IF EXISTS ${table}`);
+      await tx.run('DELETE FROM projection_checkpoints WHERE name = ?', projection.name);
+    });
+    for (const ddl of projection.schema) await this.readModels.exec(ddl);
+    await this.readModels.transaction((tx) => this.saveCheckpoint(tx, projection, 0n));
+  }
+
+  private saveCheckpoint(tx: ReadModelQueries, projection: Projection, position: bigint) {
+    return tx.run(
+      `INSERT INTO projection_checkpoints (name, version, position, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position, updated_at = excluded.updated_at`,
+      projection.name,
+      projection.version,
+      position,
+      new Date().toISOString(),
+    );
+  }
+
+  private async applyBatch(running: Running, handled: ReadonlySet<string>, batch: StoredEvent[]): Promise<void> {
+    const last = batch[batch.length - 1];
+    if (!last) return;
+    const { projection } = running;
+    await this.readModels.transaction(async (tx) => {
+      for (const stored of batch) {
+        if (!handled.has(stored.type)) continue;
+        await projection.apply(this.store.decode<RecordedEvent>(stored), tx);
+      }
+      await this.saveCheckpoint(tx, projection, last.globalPosition);
+    });
+    running.status.position = last.globalPosition;
+    running.status.lastEventAt = last.metadata.recordedAt;
+    const still: Waiter[] = [];
+    for (const waiter of running.waiters) {
+      if (waiter.position <= last.globalPosition) waiter.resolve();
+      else still.push(waiter);
+    }
+    running.waiters = still;
+  }
+
+  /**
+   * Read-your-writes: resolves once `name` has applied everything up to `position`.
+   * Bounded: rejects with ProjectionLagging after `timeoutMs`.
+   */
+  waitFor(name: string, position: bigint, timeoutMs = 5_000): Promise<void> {
+    const running = this.get(name);
+    if (running.status.position >= position) return Promise.resolve();
+    if (running.status.state === 'failed') return Promise.reject(new ProjectionLagging(name, position, running.status.position));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        running.waiters = running.waiters.filter((w) => w !== waiter);
+        reject(new ProjectionLagging(name, position, running.status.position));
+      }, Math.min(timeoutMs, WAIT_TIMEOUT_MS_MAX));
+      const waiter: Waiter = {
+        position,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      running.waiters.push(waiter);
+    });
+  }
+
+  status(): ProjectionStatus[] {
+    return [...this.running.values()].map((r) => ({ ...r.status }));
+  }
+
+  /** Drops the read model and replays from position 0; resolves once restarted (not caught up). */
+  async rebuild(name: string): Promise<void> {
+    const running = this.get(name);
+    await running.subscription?.stop();
+    running.subscription = null;
+    await this.reset(running.projection);
+    await this.startOne(running);
+  }
+
+  /** Stops every projection after its batch in flight (checkpoint saved with it). */
+  async stop(): Promise<void> {
+    for (const running of this.running.values()) {
+      await running.subscription?.stop();
+      running.subscription = null;
+      if (running.status.state === 'running') running.status.state = 'stopped';
+    }
+  }
+}

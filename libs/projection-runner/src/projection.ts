@@ -1,0 +1,21 @@
+import { RecordedEvent } from '@attest/event-store';
+import { ReadModelQueries } from './read-model-store';
+
+/**
+ * A projection: name + version + the event types it handles + a handler that writes its read
+ * model. The runner commits the handler's writes and the checkpoint in one transaction, so each
+ * event takes effect exactly once. Raising `version` drops `tables` and rebuilds from position 0.
+ *
+ * Rules (STYLE §7): never throw on an event of a handled type; be idempotent; keep everything
+ * the read model needs in the read model (no reads of the event store from `apply`).
+ */
+export interface Projection {
+  readonly name: string;
+  readonly version: number;
+  readonly handles: readonly string[];
+  /** DDL run before the first event and after a reset (use IF NOT EXISTS). */
+  readonly schema: readonly string[];
+  /** Tables dropped when the projection is rebuilt. */
+  readonly tables: readonly string[];
+  apply(event: RecordedEvent, tx: ReadModelQueries): Promise<void>;
+}

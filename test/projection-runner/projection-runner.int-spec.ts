@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventStore, RecordedEvent, SqliteEventStore } from '@attest/event-store';
+import { counted, testRegistry } from '@attest/event-store/testing/test-events';
+import { Projection, ProjectionLagging, ProjectionRunner, SqliteReadModelStore } from '@attest/projection-runner';
+
+const actor = 'system:test';
+
+/** Sums TestCounted.by per stream; deliberately not idempotent on its own, so double delivery would show. */
+const totals = (version = 1): Projection => ({
+  name: 'totals',
+  version,
+  handles: ['TestCounted'],
+  schema: ['CREATE TABLE IF NOT EXISTS totals (stream_id TEXT PRIMARY KEY, total INTEGER NOT NULL, events INTEGER NOT NULL)'],
+  tables: ['totals'],
+  async apply(event: RecordedEvent, tx) {
+    const by = (event.data as { by: bigint }).by;
+    await tx.run(
+      `INSERT INTO totals (stream_id, total, events) VALUES (?, ?, 1)
+       ON CONFLICT (stream_id) DO UPDATE SET total = total + excluded.total, events = events + 1`,
+      event.streamId,
+      by,
+    );
+  },
+});
+
+describe('projection runner (SQLite read models)', () => {
+  let dir: string;
+  let store: EventStore;
+  let readModels: SqliteReadModelStore;
+  const open = () => {
+    store = new EventStore(new SqliteEventStore({ path: join(dir, 'events.sqlite'), pollIntervalMs: 20 }), testRegistry());
+    readModels = new SqliteReadModelStore(join(dir, 'read-models.sqlite'));
+  };
+  const total = async (streamId: string) =>
+    readModels.query.get<{ total: bigint; events: bigint }>('SELECT total, events FROM totals WHERE stream_id = ?', streamId);
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'attest-runner-'));
+    open();
+  });
+  afterEach(async () => {
+    await store.close();
+    await readModels.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('catches up, goes live, and lets a writer wait until its own write is projected', async () => {
+    await store.append('a', [counted(2n), counted(3n)], { expectedRevision: 'noStream', actor });
+    const runner = new ProjectionRunner(store, readModels).register(totals());
+    await runner.start();
+    const written = await store.append('a', [counted(10n)], { expectedRevision: 1n, actor });
+    await runner.waitFor('totals', written.lastPosition);
+    expect(await total('a')).toEqual({ total: 15n, events: 3n });
+    await runner.stop();
+  });
+
+  it('resumes from its checkpoint after a restart without applying any event twice', async () => {
+    const runner = new ProjectionRunner(store, readModels).register(totals());
+    await runner.start();
+    const first = await store.append('b', [counted(1n), counted(1n)], { expectedRevision: 'any', actor });
+    await runner.waitFor('totals', first.lastPosition);
+    await runner.stop();
+    await store.close();
+    await readModels.close();
+
+    open();
+    await store.append('b', [counted(5n)], { expectedRevision: 'any', actor });
+    const again = new ProjectionRunner(store, readModels).register(totals());
+    await again.start();
+    await again.waitFor('totals', await store.headPosition());
+    expect(await total('b')).toEqual({ total: 7n, events: 3n });
+    await again.stop();
+  });
+
+  it('rebuilds from position 0 when the version changes, reaching the same state', async () => {
+    const runner = new ProjectionRunner(store, readModels).register(totals(1));
+    await runner.start();
+    for (let i = 0; i < 30; i++) await store.append(`s${i % 3}`, [counted(BigInt(i))], { expectedRevision: 'any', actor });
+    await runner.waitFor('totals', await store.headPosition());
+    const before = await readModels.query.all('SELECT * FROM totals ORDER BY stream_id');
+    await runner.stop();
+
+    const bumped = new ProjectionRunner(store, readModels).register(totals(2));
+    await bumped.start();
+    await bumped.waitFor('totals', await store.headPosition());
+    expect(await readModels.query.all('SELECT * FROM totals ORDER BY stream_id')).toEqual(before);
+    expect(bumped.status()[0]).toMatchObject({ version: 2, state: 'running' });
+
+    await bumped.rebuild('totals');
+    await bumped.waitFor('totals', await store.headPosition());
+    expect(await readModels.query.all('SELECT * FROM totals ORDER BY stream_id')).toEqual(before);
+    await bumped.stop();
+  });
+
+  it('gives up waiting after the bound with ProjectionLagging', async () => {
+    const runner = new ProjectionRunner(store, readModels).register(totals());
+    await runner.start();
+    await expect(runner.waitFor('totals', 1_000_000n, 50)).rejects.toBeInstanceOf(ProjectionLagging);
+    await runner.stop();
+  });
+
+  it('marks a projection failed when its handler throws, and does not move its checkpoint', async () => {
+    const broken: Projection = { ...totals(), name: 'broken', apply: async () => { throw new Error('boom'); } };
+    const runner = new ProjectionRunner(store, readModels).register(broken);
+    await runner.start();
+    await store.append('c', [counted(1n)], { expectedRevision: 'any', actor });
+    const deadline = Date.now() + 5_000;
+    while (runner.status()[0]?.state !== 'failed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(runner.status()[0]).toMatchObject({ state: 'failed', error: 'boom', position: 0n });
+    await runner.stop();
+  });
+});
