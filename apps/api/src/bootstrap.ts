@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -15,7 +16,7 @@ export const createApp = async (config: AttestConfig): Promise<NestFastifyApplic
     // Correlation id: X-Request-Id when well-formed, else a fresh uuid v7. Stored on the raw
     // request too, where pino-http (the logger) and the controllers pick it up.
     requestIdHeader: false,
-    genReqId: (request) => {
+    genReqId: (request: IncomingMessage) => {
       const header = request.headers['x-request-id'];
       const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : uuidv7();
       (request as { id?: string }).id = id;

@@ -104,7 +104,7 @@ export class ProjectionRunner {
     }
     running.status = { ...running.status, position, state: 'running' };
     delete running.status.error;
-    const handled = new Set(projection.handles);
+    const handled = projection.handles === 'all' ? 'all' : new Set(projection.handles);
     running.subscription = this.store.subscribeToAll({ afterPosition: position, batchSizeMax: PROJECTION_BATCH_SIZE }, async (batch) => {
       await this.applyBatch(running, handled, batch);
     });
@@ -134,14 +134,15 @@ export class ProjectionRunner {
     );
   }
 
-  private async applyBatch(running: Running, handled: ReadonlySet<string>, batch: StoredEvent[]): Promise<void> {
+  private async applyBatch(running: Running, handled: ReadonlySet<string> | 'all', batch: StoredEvent[]): Promise<void> {
     const last = batch[batch.length - 1];
     if (!last) return;
     const { projection } = running;
     await this.readModels.transaction(async (tx) => {
-      for (const stored of batch) {
-        if (!handled.has(stored.type)) continue;
-        await projection.apply(this.store.decode<RecordedEvent>(stored), tx);
+      const stored = projection.input === 'stored';
+      for (const event of batch) {
+        if (handled !== 'all' && !handled.has(event.type)) continue;
+        await projection.apply(stored ? event : this.store.decode<RecordedEvent>(event), tx);
       }
       await this.saveCheckpoint(tx, projection, last.globalPosition);
     });

@@ -1,4 +1,4 @@
-import { RecordedEvent } from '@attest/event-store';
+import { RecordedEvent, StoredEvent } from '@attest/event-store';
 import { ReadModelQueries } from './read-model-store';
 
 /**
@@ -12,10 +12,16 @@ import { ReadModelQueries } from './read-model-store';
 export interface Projection {
   readonly name: string;
   readonly version: number;
-  readonly handles: readonly string[];
+  /** Event types handled, or 'all' (the Merkle log takes every event). */
+  readonly handles: readonly string[] | 'all';
+  /**
+   * 'decoded' (default): `apply` gets the domain event (bigint money, upcast). 'stored': it gets
+   * the event exactly as stored (JSON, encrypted pii) — what the Merkle log hashes.
+   */
+  readonly input?: 'decoded' | 'stored';
   /** DDL run before the first event and after a reset (use IF NOT EXISTS). */
   readonly schema: readonly string[];
   /** Tables dropped when the projection is rebuilt. */
   readonly tables: readonly string[];
-  apply(event: RecordedEvent, tx: ReadModelQueries): Promise<void>;
+  apply(event: RecordedEvent | StoredEvent, tx: ReadModelQueries): Promise<void>;
 }
