@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import { AttestConfig } from '@attest/config';
+import { AuthModule } from './auth/auth.module';
 import { HealthController } from './health/health.controller';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 
@@ -21,8 +23,10 @@ export class AppModule {
             redact: ['req.headers.authorization', 'req.headers.cookie'],
           },
         }),
+        DiscoveryModule,
         CqrsModule.forRoot(),
         InfrastructureModule.forRoot(config),
+        AuthModule.forRoot(config),
       ],
       controllers: [HealthController],
     };

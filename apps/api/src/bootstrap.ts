@@ -33,16 +33,10 @@ export const createApp = async (config: AttestConfig): Promise<NestFastifyApplic
   app.useLogger(app.get(Logger));
   const filter = new ProblemDetailsFilter(config.mode === 'dev' || config.mode === 'test');
   app.useGlobalFilters(filter);
-  // Errors raised by Fastify before Nest routing (content type, body size, JSON syntax) get the
-  // same problem+json treatment.
-  const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Errors Fastify raises before routing (content type, body size, JSON syntax) reach the same
+  // filter through Nest's error handler; the filter recognises Fastify's error codes.
+  app.getHttpAdapter().getInstance().addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
-  });
-  fastify.setErrorHandler((error, request, reply) => {
-    const { problem, headers } = filter.toProblem(error);
-    problem.instance = request.url.split('?')[0] as string;
-    void reply.status(problem.status).headers(headers).header('content-type', 'application/problem+json').send(JSON.stringify(problem));
   });
   app.enableShutdownHooks();
   return app;

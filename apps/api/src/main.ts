@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { TokenService } from '@attest/auth';
 import { ConfigError, loadConfig } from '@attest/config';
 import { createApp } from './bootstrap';
 
@@ -10,6 +11,14 @@ const main = async () => {
   process.stdout.write(
     `Attest API listening on http://${config.http.host}:${config.http.port} (store: ${config.store}, data: ${config.dataDir})\n`,
   );
+  if (config.mode === 'dev') {
+    // Dev mode only: a short-lived demo token so the API can be tried at once.
+    const token = await app.get(TokenService).mint({ role: 'operator', id: 'demo-operator' }, { ttlSeconds: 3600 });
+    process.stdout.write(
+      `Dev mode. A demo operator token (1 h):\n  export TOKEN=${token}\n` +
+        `  curl -H "Authorization: Bearer $TOKEN" http://${config.http.host}:${config.http.port}/health/ready\n`,
+    );
+  }
 };
 
 main().catch((error: unknown) => {

@@ -29,3 +29,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ ATTEST_STORE: 'postgres', ATTEST_POSTGRES_URL: 'postgres://localhost/x' }).readModels).toBe('postgres');
   });
 });
+
+describe('loadConfig: token keys', () => {
+  it('refuses production mode without signing keys', () => {
+    expect(() => loadConfig({ ATTEST_MODE: 'production' })).toThrow(/ATTEST_JWT_KEYS: is required in production/);
+  });
+});

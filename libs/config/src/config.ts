@@ -27,12 +27,19 @@ const environment = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ATTEST_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(50 * 1024 * 1024).default(64 * 1024),
     ATTEST_READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().min(0).max(30_000).default(5_000),
+    /** Token signing keys, `kid:base64url-secret[,kid2:secret2]` (≥ 32 bytes each). Required outside dev mode. */
+    ATTEST_JWT_KEYS: z.string().min(1).optional(),
+    ATTEST_JWT_ACTIVE_KID: z.string().min(1).optional(),
+    ATTEST_JWT_ISSUER: z.string().min(1).default('attest'),
+    ATTEST_JWT_AUDIENCE: z.string().min(1).default('attest-api'),
   })
   .superRefine((env, ctx) => {
     if (env.ATTEST_STORE === 'postgres' && !env.ATTEST_POSTGRES_URL)
       ctx.addIssue({ code: 'custom', path: ['ATTEST_POSTGRES_URL'], message: 'is required when ATTEST_STORE=postgres' });
     if (env.ATTEST_STORE === 'kurrentdb' && !env.ATTEST_KURRENTDB_URL)
       ctx.addIssue({ code: 'custom', path: ['ATTEST_KURRENTDB_URL'], message: 'is required when ATTEST_STORE=kurrentdb' });
+    if (env.ATTEST_MODE === 'production' && !env.ATTEST_JWT_KEYS)
+      ctx.addIssue({ code: 'custom', path: ['ATTEST_JWT_KEYS'], message: 'is required in production mode (no built-in secret is ever used)' });
     if (env.ATTEST_READ_MODELS === 'postgres' && !env.ATTEST_POSTGRES_URL)
       ctx.addIssue({ code: 'custom', path: ['ATTEST_POSTGRES_URL'], message: 'is required when ATTEST_READ_MODELS=postgres' });
   });
@@ -50,6 +57,7 @@ export interface AttestConfig {
   http: { host: string; port: number; bodyLimitBytes: number };
   logLevel: Environment['LOG_LEVEL'];
   readYourWritesTimeoutMs: number;
+  auth: { keys: string | undefined; activeKid: string | undefined; issuer: string; audience: string };
   env: Environment;
 }
 
@@ -80,6 +88,7 @@ export const loadConfig = (source: Record<string, string | undefined> = process.
     http: { host: env.HOST, port: env.PORT, bodyLimitBytes: env.ATTEST_BODY_LIMIT_BYTES },
     logLevel: env.LOG_LEVEL,
     readYourWritesTimeoutMs: env.ATTEST_READ_YOUR_WRITES_TIMEOUT_MS,
+    auth: { keys: env.ATTEST_JWT_KEYS, activeKid: env.ATTEST_JWT_ACTIVE_KID, issuer: env.ATTEST_JWT_ISSUER, audience: env.ATTEST_JWT_AUDIENCE },
     env,
   };
 };

@@ -63,6 +63,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return { problem: problemDetails('MALFORMED_JSON', 'the body is not valid JSON'), headers: {} };
     if (error instanceof HttpException) {
       const status = error.getStatus();
+      // Nest turns Fastify's JSON syntax errors into a plain BadRequestException.
+      if (status === 400 && /not valid JSON|JSON/.test(error.message))
+        return { problem: problemDetails('MALFORMED_JSON', error.message), headers: {} };
       const code = HTTP_CODES[status];
       if (code) {
         const detail = status === 404 ? 'no such route or resource' : error.message;

@@ -2,8 +2,10 @@ import { Controller, Get, HttpCode } from '@nestjs/common';
 import { EventStore } from '@attest/event-store';
 import { ProjectionRunner } from '@attest/projection-runner';
 import { ProblemException } from '@attest/http';
+import { Public } from '../auth/auth.decorators';
 
 /** Liveness and readiness. Readiness = the store answers and no projection has failed. */
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(
