@@ -1,7 +1,8 @@
 import { Controller, Get, HttpCode } from '@nestjs/common';
 import { EventStore } from '@attest/event-store';
 import { ProjectionRunner } from '@attest/projection-runner';
-import { ProblemException } from '@attest/http';
+import { Contract, ProblemException } from '@attest/http';
+import { z } from 'zod';
 import { Public } from '../auth/auth.decorators';
 
 /** Liveness and readiness. Readiness = the store answers and no projection has failed. */
@@ -15,11 +16,18 @@ export class HealthController {
 
   @Get('live')
   @HttpCode(200)
+  @Contract({ summary: 'Liveness: the process answers', tags: ['health'], responses: { 200: z.object({ status: z.literal('ok') }) } })
   live() {
     return { status: 'ok' };
   }
 
   @Get('ready')
+  @Contract({
+    summary: 'Readiness: the store answers and no projection has failed',
+    tags: ['health'],
+    responses: { 200: z.object({ status: z.literal('ok'), store: z.string(), headPosition: z.string(), projections: z.array(z.object({})) }) },
+    errors: ['SERVICE_UNAVAILABLE'],
+  })
   async ready() {
     const head = await this.store.headPosition().catch(() => null);
     if (head === null) throw new ProblemException('SERVICE_UNAVAILABLE', 'the event store does not answer');
