@@ -1,6 +1,6 @@
 // Tests by kind (see ../shared/STYLE.md §9): *.spec.ts pure units, *.int-spec.ts against a real
 // store, *.e2e-spec.ts over HTTP. Type checking is done once by `npm run typecheck`; jest only
-// transpiles (swc) so the suite stays fast on a 2-core machine.
+// transpiles so the suite stays fast on a 2-core machine.
 const { compilerOptions } = require('./tsconfig.json');
 
 const moduleNameMapper = {};
@@ -9,18 +9,10 @@ for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
   moduleNameMapper[from] = '<rootDir>/' + target.replace('/*', '/$1');
 }
 
+// ts-jest in transpile-only mode (isolatedModules): fast, and pure JavaScript — swc's native
+// binaries are not all on the registry this project installs from, which breaks `npm ci`.
 const transform = {
-  '^.+\\.ts$': [
-    '@swc/jest',
-    {
-      jsc: {
-        parser: { syntax: 'typescript', decorators: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true },
-        target: 'es2022',
-      },
-      module: { type: 'commonjs' },
-    },
-  ],
+  '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
 };
 
 const common = { transform, moduleNameMapper, testEnvironment: 'node', roots: ['<rootDir>'] , modulePathIgnorePatterns: ['<rootDir>/dist/']};

@@ -15,9 +15,9 @@ describe('crash safety of the embedded store (SIGKILL mid-append)', () => {
 
   it.each([1, 2, 3])('run %i: acknowledged appends survive, none is half-written', async (run) => {
     const path = join(dir, `crash-${run}.sqlite`);
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'crash', 'append-forever.ts'), path], {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', join(__dirname, 'crash', 'append-forever.ts'), path], {
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, SWC_NODE_PROJECT: join(__dirname, '..', '..', 'tsconfig.json') },
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: join(__dirname, '..', '..', 'tsconfig.json') },
     });
     const acknowledged = new Set<number>();
     const killAfter = 300 + Math.floor(Math.random() * 700);
