@@ -5,7 +5,15 @@ import { Logger } from 'nestjs-pino';
 import { AttestConfig } from '@attest/config';
 import { ProblemDetailsFilter } from '@attest/http';
 import { v7 as uuidv7 } from 'uuid';
+import { createHash } from 'node:crypto';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import { AppModule } from './app.module';
+import { buildOpenApi } from './openapi/openapi';
+
+export const API_VERSION = '0.1.0';
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -38,6 +46,29 @@ export const createApp = async (config: AttestConfig): Promise<NestFastifyApplic
   app.getHttpAdapter().getInstance().addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  // Rate limit per bearer token (per address without one) on write methods; reads are not limited.
+  if (config.http.writesPerMinutePerToken > 0) {
+    await app.register(fastifyRateLimit, {
+      global: true,
+      max: config.http.writesPerMinutePerToken,
+      timeWindow: 60_000,
+      allowList: (request) => !WRITE_METHODS.has(request.method),
+      keyGenerator: (request) => {
+        const header = request.headers.authorization;
+        return typeof header === 'string' ? `token:${createHash('sha256').update(header).digest('base64url')}` : `ip:${request.ip}`;
+      },
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        code: 'RATE_LIMITED',
+        message: `at most ${context.max} write requests per minute per token; retry in ${Math.ceil(context.ttl / 1000)} s`,
+      }),
+    });
+  }
+  // OpenAPI 3.1 from the routes' contracts, served at /openapi.json and as Swagger UI at /docs.
+  const document = buildOpenApi(app, API_VERSION);
+  await app.register(fastifySwagger, { mode: 'static', specification: { document: document as never } });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.getHttpAdapter().getInstance().get('/openapi.json', async () => document);
   app.enableShutdownHooks();
   return app;
 };

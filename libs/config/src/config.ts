@@ -30,6 +30,8 @@ const environment = z
     /** Token signing keys, `kid:base64url-secret[,kid2:secret2]` (≥ 32 bytes each). Required outside dev mode. */
     ATTEST_JWT_KEYS: z.string().min(1).optional(),
     ATTEST_JWT_ACTIVE_KID: z.string().min(1).optional(),
+    /** Write requests (POST/PUT/PATCH/DELETE) per token per minute; 0 turns the limit off. */
+    ATTEST_RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
     ATTEST_JWT_ISSUER: z.string().min(1).default('attest'),
     ATTEST_JWT_AUDIENCE: z.string().min(1).default('attest-api'),
   })
@@ -54,7 +56,7 @@ export interface AttestConfig {
   postgresUrl: string | undefined;
   kurrentdbUrl: string | undefined;
   readModels: 'sqlite' | 'postgres';
-  http: { host: string; port: number; bodyLimitBytes: number };
+  http: { host: string; port: number; bodyLimitBytes: number; writesPerMinutePerToken: number };
   logLevel: Environment['LOG_LEVEL'];
   readYourWritesTimeoutMs: number;
   auth: { keys: string | undefined; activeKid: string | undefined; issuer: string; audience: string };
@@ -85,7 +87,12 @@ export const loadConfig = (source: Record<string, string | undefined> = process.
     postgresUrl: env.ATTEST_POSTGRES_URL,
     kurrentdbUrl: env.ATTEST_KURRENTDB_URL,
     readModels: env.ATTEST_READ_MODELS ?? (env.ATTEST_STORE === 'postgres' ? 'postgres' : 'sqlite'),
-    http: { host: env.HOST, port: env.PORT, bodyLimitBytes: env.ATTEST_BODY_LIMIT_BYTES },
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      bodyLimitBytes: env.ATTEST_BODY_LIMIT_BYTES,
+      writesPerMinutePerToken: env.ATTEST_RATE_LIMIT_WRITES_PER_MINUTE,
+    },
     logLevel: env.LOG_LEVEL,
     readYourWritesTimeoutMs: env.ATTEST_READ_YOUR_WRITES_TIMEOUT_MS,
     auth: { keys: env.ATTEST_JWT_KEYS, activeKid: env.ATTEST_JWT_ACTIVE_KID, issuer: env.ATTEST_JWT_ISSUER, audience: env.ATTEST_JWT_AUDIENCE },

@@ -72,6 +72,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         return { problem: problemDetails(code, detail), headers: {} };
       }
     }
+    if (fastifyCode === 'RATE_LIMITED') return { problem: problemDetails('RATE_LIMITED', (error as Error).message ?? 'rate limited'), headers: {} };
     const status = (error as { statusCode?: unknown }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500 && HTTP_CODES[status]) {
       return { problem: problemDetails(HTTP_CODES[status] as ProblemCode, (error as Error).message), headers: {} };
