@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { AttestConfig } from '@attest/config';
 import { AccessLogModule } from './access-log/access-log.module';
 import { AuthModule } from './auth/auth.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { HealthController } from './health/health.controller';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 
@@ -25,10 +27,12 @@ export class AppModule {
           },
         }),
         DiscoveryModule,
+        TerminusModule.forRoot({ logger: false }),
         CqrsModule.forRoot(),
         InfrastructureModule.forRoot(config),
         AuthModule.forRoot(config),
         AccessLogModule,
+        MetricsModule,
       ],
       controllers: [HealthController],
     };

@@ -10,6 +10,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { AppModule } from './app.module';
+import { MetricsService } from './metrics/metrics.service';
 import { buildOpenApi } from './openapi/openapi';
 
 export const API_VERSION = '0.1.0';
@@ -43,8 +44,16 @@ export const createApp = async (config: AttestConfig): Promise<NestFastifyApplic
   app.useGlobalFilters(filter);
   // Errors Fastify raises before routing (content type, body size, JSON syntax) reach the same
   // filter through Nest's error handler; the filter recognises Fastify's error codes.
-  app.getHttpAdapter().getInstance().addHook('onRequest', async (request, reply) => {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+  });
+  // Request rate and latency per route pattern (never the raw URL: ids would explode the labels).
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
   // Rate limit per bearer token (per address without one) on write methods; reads are not limited.
   if (config.http.writesPerMinutePerToken > 0) {

@@ -15,8 +15,11 @@ describe('problem details on errors Fastify raises before routing', () => {
   });
 
   it('health is live and ready on a fresh store', async () => {
-    expect((await t.http().get('/health/live')).body).toEqual({ status: 'ok' });
-    expect((await t.http().get('/health/ready')).body).toMatchObject({ status: 'ok', store: 'sqlite', headPosition: '0' });
+    expect((await t.http().get('/health/live')).body).toMatchObject({ status: 'ok' });
+    expect((await t.http().get('/health/ready').expect(200)).body).toMatchObject({
+      status: 'ok',
+      details: { eventStore: { status: 'up', kind: 'sqlite', headPosition: '0' }, projections: { status: 'up' } },
+    });
   });
 
   it('echoes a well-formed X-Request-Id and makes one up otherwise', async () => {

@@ -30,6 +30,8 @@ const environment = z
     /** Token signing keys, `kid:base64url-secret[,kid2:secret2]` (≥ 32 bytes each). Required outside dev mode. */
     ATTEST_JWT_KEYS: z.string().min(1).optional(),
     ATTEST_JWT_ACTIVE_KID: z.string().min(1).optional(),
+    /** Readiness fails when a projection is more than this many events behind the head. */
+    ATTEST_READY_LAG_EVENTS_MAX: z.coerce.number().int().min(0).default(10_000),
     /** Write requests (POST/PUT/PATCH/DELETE) per token per minute; 0 turns the limit off. */
     ATTEST_RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
     ATTEST_JWT_ISSUER: z.string().min(1).default('attest'),
@@ -59,6 +61,7 @@ export interface AttestConfig {
   http: { host: string; port: number; bodyLimitBytes: number; writesPerMinutePerToken: number };
   logLevel: Environment['LOG_LEVEL'];
   readYourWritesTimeoutMs: number;
+  readyLagEventsMax: number;
   auth: { keys: string | undefined; activeKid: string | undefined; issuer: string; audience: string };
   env: Environment;
 }
@@ -95,6 +98,7 @@ export const loadConfig = (source: Record<string, string | undefined> = process.
     },
     logLevel: env.LOG_LEVEL,
     readYourWritesTimeoutMs: env.ATTEST_READ_YOUR_WRITES_TIMEOUT_MS,
+    readyLagEventsMax: env.ATTEST_READY_LAG_EVENTS_MAX,
     auth: { keys: env.ATTEST_JWT_KEYS, activeKid: env.ATTEST_JWT_ACTIVE_KID, issuer: env.ATTEST_JWT_ISSUER, audience: env.ATTEST_JWT_AUDIENCE },
     env,
   };

@@ -30,7 +30,15 @@ const STREAM_ID_PATTERN = /^[\x21-\x7e]+$/; // printable ASCII, no spaces
  * adapter. Every event is validated against its one schema *before* anything reaches the
  * adapter, so an invalid event never writes anything (and neither do its siblings).
  */
+export interface AppendObservation {
+  durationMs: number;
+  events: number;
+  outcome: 'ok' | 'conflict' | 'error';
+}
+
 export class EventStore {
+  private readonly observers = new Set<(observation: AppendObservation) => void>();
+
   constructor(
     readonly adapter: EventStoreAdapter,
     readonly registry: EventRegistry,
@@ -74,7 +82,26 @@ export class EventStore {
         })),
       };
     });
-    return this.adapter.append(encoded);
+    if (this.observers.size === 0) return this.adapter.append(encoded);
+    const started = performance.now();
+    const observe = (outcome: AppendObservation['outcome']) => {
+      const observation = { durationMs: performance.now() - started, events: total, outcome };
+      for (const observer of this.observers) observer(observation);
+    };
+    try {
+      const result = await this.adapter.append(encoded);
+      observe('ok');
+      return result;
+    } catch (error) {
+      observe((error as { code?: string }).code === 'WRONG_EXPECTED_REVISION' ? 'conflict' : 'error');
+      throw error;
+    }
+  }
+
+  /** Observes every append (metrics). Returns an unsubscribe function. */
+  onAppend(observer: (observation: AppendObservation) => void): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   decode<E extends RecordedEvent = RecordedEvent>(stored: StoredEvent): E {

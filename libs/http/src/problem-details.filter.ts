@@ -67,6 +67,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       if (status === 400 && /not valid JSON|JSON/.test(error.message))
         return { problem: problemDetails('MALFORMED_JSON', error.message), headers: {} };
       const code = HTTP_CODES[status];
+      // Terminus answers a failed readiness check with the whole health report: keep it.
+      if (status === 503) {
+        const report = error.getResponse();
+        return { problem: problemDetails('SERVICE_UNAVAILABLE', 'a dependency is not healthy', typeof report === 'object' ? { health: report } : {}), headers: { 'retry-after': '5' } };
+      }
       if (code) {
         const detail = status === 404 ? 'no such route or resource' : error.message;
         return { problem: problemDetails(code, detail), headers: {} };

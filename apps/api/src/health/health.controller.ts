@@ -1,45 +1,70 @@
-import { Controller, Get, HttpCode } from '@nestjs/common';
-import { EventStore } from '@attest/event-store';
-import { ProjectionRunner } from '@attest/projection-runner';
-import { Contract, ProblemException } from '@attest/http';
+import { Controller, Get, Inject } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { z } from 'zod';
+import { AttestConfig } from '@attest/config';
+import { EventStore } from '@attest/event-store';
+import { Contract } from '@attest/http';
+import { ProjectionRunner } from '@attest/projection-runner';
 import { Public } from '../auth/auth.decorators';
+import { ATTEST_CONFIG } from '../infrastructure/infrastructure.module';
 
-/** Liveness and readiness. Readiness = the store answers and no projection has failed. */
+const HealthBody = z.object({ status: z.string(), info: z.record(z.string(), z.unknown()).optional(), details: z.record(z.string(), z.unknown()).optional() });
+
+/**
+ * Liveness (the process answers) and readiness (the store answers, and every projection is
+ * running and within ATTEST_READY_LAG_EVENTS_MAX events of the head), with @nestjs/terminus.
+ */
 @Public()
 @Controller('health')
 export class HealthController {
   constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
     private readonly store: EventStore,
     private readonly runner: ProjectionRunner,
+    @Inject(ATTEST_CONFIG) private readonly config: AttestConfig,
   ) {}
 
   @Get('live')
-  @HttpCode(200)
-  @Contract({ summary: 'Liveness: the process answers', tags: ['health'], responses: { 200: z.object({ status: z.literal('ok') }) } })
+  @Contract({ summary: 'Liveness: the process answers', tags: ['health'], responses: { 200: HealthBody } })
+  @HealthCheck()
   live() {
-    return { status: 'ok' };
+    return this.health.check([async () => this.indicators.check('process').up({ pid: process.pid })]);
   }
 
   @Get('ready')
   @Contract({
-    summary: 'Readiness: the store answers and no projection has failed',
+    summary: 'Readiness: the store answers and projections are running within the allowed lag',
     tags: ['health'],
-    responses: { 200: z.object({ status: z.literal('ok'), store: z.string(), headPosition: z.string(), projections: z.array(z.object({})) }) },
+    responses: { 200: HealthBody },
     errors: ['SERVICE_UNAVAILABLE'],
   })
-  async ready() {
-    const head = await this.store.headPosition().catch(() => null);
-    if (head === null) throw new ProblemException('SERVICE_UNAVAILABLE', 'the event store does not answer');
-    const projections = this.runner.status().map((s) => ({
-      name: s.name,
-      version: s.version,
-      state: s.state,
-      position: s.position.toString(),
-      lagEvents: (head - s.position).toString(),
-    }));
-    const failed = projections.filter((p) => p.state === 'failed');
-    if (failed.length > 0) throw new ProblemException('SERVICE_UNAVAILABLE', `projection(s) failed: ${failed.map((p) => p.name).join(', ')}`);
-    return { status: 'ok', store: this.store.kind, headPosition: head.toString(), projections };
+  @HealthCheck()
+  ready() {
+    let head = 0n;
+    return this.health.check([
+      async () => {
+        const session = this.indicators.check('eventStore');
+        try {
+          head = await this.store.headPosition();
+          return session.up({ kind: this.store.kind, headPosition: head.toString() });
+        } catch (error) {
+          return session.down({ kind: this.store.kind, message: error instanceof Error ? error.message : String(error) });
+        }
+      },
+      async () => {
+        const session = this.indicators.check('projections');
+        const statuses = this.runner.status().map((s) => ({
+          name: s.name,
+          state: s.state,
+          position: s.position.toString(),
+          lagEvents: Number(head - s.position),
+        }));
+        const unhealthy = statuses.filter((s) => s.state !== 'running' || s.lagEvents > this.config.readyLagEventsMax);
+        return unhealthy.length === 0
+          ? session.up({ lagEventsMax: this.config.readyLagEventsMax, projections: statuses })
+          : session.down({ lagEventsMax: this.config.readyLagEventsMax, projections: statuses });
+      },
+    ]);
   }
 }

@@ -73,6 +73,7 @@ export class SqliteEventStore implements EventStoreAdapter {
   private flushScheduled = false;
   private closed = false;
   private readonly listeners = new Set<() => void>();
+  private readonly groupCommitObservers = new Set<(appends: number) => void>();
   private readonly groupCommitSizeMax: number;
   private readonly pollIntervalMs: number;
   private readonly readBatchSize: number;
@@ -121,6 +122,12 @@ export class SqliteEventStore implements EventStoreAdapter {
     };
   }
 
+  /** Observes each group commit's size in appends (metrics). */
+  onGroupCommit(observer: (appends: number) => void): () => void {
+    this.groupCommitObservers.add(observer);
+    return () => this.groupCommitObservers.delete(observer);
+  }
+
   /** The underlying connection, for tools that inspect the raw file (audit check, tests). */
   get database(): Database.Database {
     return this.db;
@@ -166,6 +173,7 @@ export class SqliteEventStore implements EventStoreAdapter {
     }
     this.groupCommitSizes.push(batch.length);
     if (this.groupCommitSizes.length > 10_000) this.groupCommitSizes.splice(0, 5_000);
+    for (const observer of this.groupCommitObservers) observer(batch.length);
     batch.forEach((pending, i) => {
       const outcome = outcomes[i];
       if (!outcome) return;
