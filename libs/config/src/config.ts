@@ -30,6 +30,8 @@ const environment = z
     /** Token signing keys, `kid:base64url-secret[,kid2:secret2]` (≥ 32 bytes each). Required outside dev mode. */
     ATTEST_JWT_KEYS: z.string().min(1).optional(),
     ATTEST_JWT_ACTIVE_KID: z.string().min(1).optional(),
+    /** `inline`: the API runs the projections; `external`: apps/projector does (server stores). */
+    ATTEST_PROJECTIONS: z.enum(['inline', 'external']).default('inline'),
     /** Readiness fails when a projection is more than this many events behind the head. */
     ATTEST_READY_LAG_EVENTS_MAX: z.coerce.number().int().min(0).default(10_000),
     /** Write requests (POST/PUT/PATCH/DELETE) per token per minute; 0 turns the limit off. */
@@ -44,6 +46,8 @@ const environment = z
       ctx.addIssue({ code: 'custom', path: ['ATTEST_KURRENTDB_URL'], message: 'is required when ATTEST_STORE=kurrentdb' });
     if (env.ATTEST_MODE === 'production' && !env.ATTEST_JWT_KEYS)
       ctx.addIssue({ code: 'custom', path: ['ATTEST_JWT_KEYS'], message: 'is required in production mode (no built-in secret is ever used)' });
+    if (env.ATTEST_STORE === 'sqlite' && env.ATTEST_PROJECTIONS === 'external')
+      ctx.addIssue({ code: 'custom', path: ['ATTEST_PROJECTIONS'], message: 'the embedded store runs its projections inline' });
     if (env.ATTEST_READ_MODELS === 'postgres' && !env.ATTEST_POSTGRES_URL)
       ctx.addIssue({ code: 'custom', path: ['ATTEST_POSTGRES_URL'], message: 'is required when ATTEST_READ_MODELS=postgres' });
   });
@@ -62,6 +66,7 @@ export interface AttestConfig {
   logLevel: Environment['LOG_LEVEL'];
   readYourWritesTimeoutMs: number;
   readyLagEventsMax: number;
+  projections: 'inline' | 'external';
   auth: { keys: string | undefined; activeKid: string | undefined; issuer: string; audience: string };
   env: Environment;
 }
@@ -99,6 +104,7 @@ export const loadConfig = (source: Record<string, string | undefined> = process.
     logLevel: env.LOG_LEVEL,
     readYourWritesTimeoutMs: env.ATTEST_READ_YOUR_WRITES_TIMEOUT_MS,
     readyLagEventsMax: env.ATTEST_READY_LAG_EVENTS_MAX,
+    projections: env.ATTEST_PROJECTIONS,
     auth: { keys: env.ATTEST_JWT_KEYS, activeKid: env.ATTEST_JWT_ACTIVE_KID, issuer: env.ATTEST_JWT_ISSUER, audience: env.ATTEST_JWT_AUDIENCE },
     env,
   };

@@ -50,10 +50,18 @@ export const WAIT_TIMEOUT_MS_MAX = 30_000;
 export class ProjectionRunner {
   private readonly running = new Map<string, Running>();
   private onFailure: (name: string, error: unknown) => void = () => undefined;
+  private follower: NodeJS.Timeout | null = null;
 
+  /**
+   * `inline`: this process runs the projections (the embedded store, or the projector app).
+   * `external`: another process (apps/projector) runs them; this one only follows their
+   * checkpoints in the shared read-model database, for read-your-writes and health.
+   */
   constructor(
     private readonly store: EventStore,
     private readonly readModels: ReadModelStore,
+    readonly mode: 'inline' | 'external' = 'inline',
+    private readonly followIntervalMs = 25,
   ) {}
 
   register(...projections: Projection[]): this {
@@ -80,6 +88,12 @@ export class ProjectionRunner {
   /** Prepares every projection (rebuilding those whose version changed) and starts them. */
   async start(names: readonly string[] = this.names): Promise<void> {
     await this.readModels.exec(CHECKPOINTS_DDL);
+    if (this.mode === 'external') {
+      await this.follow();
+      this.follower = setInterval(() => void this.follow().catch(() => undefined), this.followIntervalMs);
+      this.follower.unref();
+      return;
+    }
     for (const name of names) await this.startOne(this.get(name));
   }
 
@@ -156,6 +170,26 @@ export class ProjectionRunner {
     running.waiters = still;
   }
 
+  /** External mode: read every projection's committed checkpoint and wake the waiters it satisfies. */
+  private async follow(): Promise<void> {
+    const rows = await this.readModels.query.all<{ name: string; version: bigint | number; position: bigint | number | string; updated_at: string }>(
+      'SELECT name, version, position, updated_at FROM projection_checkpoints',
+    );
+    for (const row of rows) {
+      const running = this.running.get(row.name);
+      if (!running) continue;
+      const position = BigInt(row.position);
+      const current = Number(row.version) === running.projection.version;
+      running.status = { ...running.status, position: current ? position : 0n, state: current ? 'running' : 'stopped' };
+      const still: Waiter[] = [];
+      for (const waiter of running.waiters) {
+        if (current && waiter.position <= position) waiter.resolve();
+        else still.push(waiter);
+      }
+      running.waiters = still;
+    }
+  }
+
   /**
    * Read-your-writes: resolves once `name` has applied everything up to `position`.
    * Bounded: rejects with ProjectionLagging after `timeoutMs`.
@@ -186,6 +220,7 @@ export class ProjectionRunner {
 
   /** Drops the read model and replays from position 0; resolves once restarted (not caught up). */
   async rebuild(name: string): Promise<void> {
+    if (this.mode === 'external') throw new Error('rebuild runs where the projections run (the projector)');
     const running = this.get(name);
     await running.subscription?.stop();
     running.subscription = null;
@@ -195,6 +230,8 @@ export class ProjectionRunner {
 
   /** Stops every projection after its batch in flight (checkpoint saved with it). */
   async stop(): Promise<void> {
+    if (this.follower) clearInterval(this.follower);
+    this.follower = null;
     for (const running of this.running.values()) {
       await running.subscription?.stop();
       running.subscription = null;

@@ -43,7 +43,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
         {
           provide: ProjectionRunner,
           inject: [EventStore, READ_MODEL_STORE],
-          useFactory: (store: EventStore, readModels: ReadModelStore) => new ProjectionRunner(store, readModels),
+          useFactory: (store: EventStore, readModels: ReadModelStore) => new ProjectionRunner(store, readModels, config.projections),
         },
         { provide: StreamCommandExecutor, inject: [EventStore], useFactory: (store: EventStore) => new StreamCommandExecutor(store) },
       ],
