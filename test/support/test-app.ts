@@ -5,6 +5,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { Role, TokenService, generateKey } from '@attest/auth';
 import { AttestConfig, loadConfig } from '@attest/config';
+import { generateKek } from '@attest/crypto-shredding';
 import { createApp } from '../../apps/api/src/bootstrap';
 
 export interface TestApp {
@@ -29,6 +30,7 @@ export const startTestApp = async (env: Record<string, string> = {}): Promise<Te
     LOG_LEVEL: 'silent',
     ATTEST_DATA_DIR: dataDir,
     ATTEST_JWT_KEYS: generateKey('test').encoded,
+    ATTEST_KEKS: generateKek('test-kek'),
     ...env,
   });
   const app = await createApp(config);

@@ -29,6 +29,8 @@ const environment = z
     ATTEST_READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().min(0).max(30_000).default(5_000),
     /** Token signing keys, `kid:base64url-secret[,kid2:secret2]` (≥ 32 bytes each). Required outside dev mode. */
     ATTEST_JWT_KEYS: z.string().min(1).optional(),
+    /** Key-encryption keys for personal data, `kid:base64url-32-bytes[,old-kid:…]`, first active. Required outside dev mode. */
+    ATTEST_KEKS: z.string().min(1).optional(),
     ATTEST_JWT_ACTIVE_KID: z.string().min(1).optional(),
     /** `inline`: the API runs the projections; `external`: apps/projector does (server stores). */
     ATTEST_PROJECTIONS: z.enum(['inline', 'external']).default('inline'),
@@ -44,6 +46,8 @@ const environment = z
       ctx.addIssue({ code: 'custom', path: ['ATTEST_POSTGRES_URL'], message: 'is required when ATTEST_STORE=postgres' });
     if (env.ATTEST_STORE === 'kurrentdb' && !env.ATTEST_KURRENTDB_URL)
       ctx.addIssue({ code: 'custom', path: ['ATTEST_KURRENTDB_URL'], message: 'is required when ATTEST_STORE=kurrentdb' });
+    if (env.ATTEST_MODE === 'production' && !env.ATTEST_KEKS)
+      ctx.addIssue({ code: 'custom', path: ['ATTEST_KEKS'], message: 'is required in production mode (personal data is encrypted with it)' });
     if (env.ATTEST_MODE === 'production' && !env.ATTEST_JWT_KEYS)
       ctx.addIssue({ code: 'custom', path: ['ATTEST_JWT_KEYS'], message: 'is required in production mode (no built-in secret is ever used)' });
     if (env.ATTEST_STORE === 'sqlite' && env.ATTEST_PROJECTIONS === 'external')
@@ -58,7 +62,8 @@ export interface AttestConfig {
   mode: Environment['ATTEST_MODE'];
   store: Environment['ATTEST_STORE'];
   dataDir: string;
-  sqlite: { eventsPath: string; readModelsPath: string; synchronous: 'FULL' | 'NORMAL' };
+  sqlite: { eventsPath: string; readModelsPath: string; keysPath: string; synchronous: 'FULL' | 'NORMAL' };
+  keks: string | undefined;
   postgresUrl: string | undefined;
   kurrentdbUrl: string | undefined;
   readModels: 'sqlite' | 'postgres';
@@ -90,8 +95,10 @@ export const loadConfig = (source: Record<string, string | undefined> = process.
     sqlite: {
       eventsPath: join(dataDir, 'events.sqlite'),
       readModelsPath: join(dataDir, 'read-models.sqlite'),
+      keysPath: join(dataDir, 'keys', 'subject-keys.sqlite'),
       synchronous: env.ATTEST_SQLITE_SYNCHRONOUS,
     },
+    keks: env.ATTEST_KEKS,
     postgresUrl: env.ATTEST_POSTGRES_URL,
     kurrentdbUrl: env.ATTEST_KURRENTDB_URL,
     readModels: env.ATTEST_READ_MODELS ?? (env.ATTEST_STORE === 'postgres' ? 'postgres' : 'sqlite'),

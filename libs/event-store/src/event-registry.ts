@@ -19,6 +19,10 @@ export interface EventDefinition<
   /** One line for the event catalogue. */
   description: string;
   /**
+   * Whose personal data the `pii` section is (their data key encrypts it). Default: `data.subjectId`.
+   */
+  piiOwner?: (data: z.output<D>) => string;
+  /**
    * Upcasters from older schema versions: `upcast[n]` turns stored version n data into version n+1.
    * Stored events are never rewritten; old versions are upcast on read.
    */
@@ -92,6 +96,15 @@ export class EventRegistry {
       throw new InvalidEvent(event.type, [{ path: 'pii', message: 'this event type has no personal-data section' }]);
     }
     return { schemaVersion: definition.schemaVersion, data: data.data as JsonObject, pii };
+  }
+
+  /** The data subject who owns an event's personal-data section. */
+  piiOwner(type: string, data: unknown): string {
+    const definition = this.get(type);
+    const owner = definition.piiOwner ? definition.piiOwner(data) : (data as { subjectId?: unknown } | null)?.subjectId;
+    if (typeof owner !== 'string' || owner.length === 0)
+      throw new InvalidEvent(type, [{ path: 'data', message: 'events with personal data must name their owner (piiOwner or data.subjectId)' }]);
+    return owner;
   }
 
   /** Decodes stored JSON (upcasting older schema versions first) to the domain shape. */

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { AppendResult, BatchHandler, EventStoreAdapter, ReadAllOptions, ReadStreamOptions, SubscribeOptions, Subscription } from './adapter.port';
-import { EventMetadata, NewEvent, RecordedEvent, StoredEvent } from './envelope';
+import { EventMetadata, JsonObject, NewEvent, RecordedEvent, StoredEvent } from './envelope';
 import { InvalidAppend } from './errors';
 import { EventRegistry, PendingEvent } from './event-registry';
 import { CurrentRevision, ExpectedRevision } from './expected-revision';
@@ -30,6 +30,26 @@ const STREAM_ID_PATTERN = /^[\x21-\x7e]+$/; // printable ASCII, no spaces
  * adapter. Every event is validated against its one schema *before* anything reaches the
  * adapter, so an invalid event never writes anything (and neither do its siblings).
  */
+/** What `PiiProtector.seal` is given: the clear personal-data section and where it will live. */
+export interface SealRequest {
+  eventId: string;
+  streamId: string;
+  type: string;
+  /** Whose data key encrypts it (the data subject). */
+  owner: string;
+  pii: JsonObject;
+}
+
+/**
+ * Encrypts personal-data sections before they are stored and decrypts them on read
+ * (crypto-shredding, libs/crypto-shredding). Without one, `pii` is stored as given.
+ */
+export interface PiiProtector {
+  seal(request: SealRequest): Promise<JsonObject>;
+  /** The clear section, `{ erased: true }` after erasure, or what was stored if not sealed. */
+  reveal(event: { eventId: string; streamId: string; type: string; pii: JsonObject | null }): Promise<JsonObject | null>;
+}
+
 export interface AppendObservation {
   durationMs: number;
   events: number;
@@ -42,6 +62,7 @@ export class EventStore {
   constructor(
     readonly adapter: EventStoreAdapter,
     readonly registry: EventRegistry,
+    readonly pii: PiiProtector | null = null,
   ) {}
 
   get kind(): string {
@@ -63,7 +84,7 @@ export class EventStore {
       causationId: context.causationId ?? null,
       actor: context.actor,
     };
-    const encoded = streams.map((stream) => {
+    const encoded = await Promise.all(streams.map(async (stream) => {
       if (!STREAM_ID_PATTERN.test(stream.streamId) || stream.streamId.length > STREAM_ID_LENGTH_MAX)
         throw new InvalidAppend(`stream id must be 1..${STREAM_ID_LENGTH_MAX} printable characters without spaces`);
       if (seen.has(stream.streamId)) throw new InvalidAppend(`stream ${stream.streamId} appears twice in one append`);
@@ -74,14 +95,9 @@ export class EventStore {
       return {
         streamId: stream.streamId,
         expectedRevision: stream.expectedRevision,
-        events: stream.events.map((event): NewEvent => ({
-          eventId: event.eventId ?? uuidv7(),
-          type: event.type,
-          ...this.registry.encode(event),
-          metadata,
-        })),
+        events: await Promise.all(stream.events.map((event) => this.encodeEvent(stream.streamId, event, metadata))),
       };
-    });
+    }));
     if (this.observers.size === 0) return this.adapter.append(encoded);
     const started = performance.now();
     const observe = (outcome: AppendObservation['outcome']) => {
@@ -104,8 +120,21 @@ export class EventStore {
     return () => this.observers.delete(observer);
   }
 
-  decode<E extends RecordedEvent = RecordedEvent>(stored: StoredEvent): E {
-    const { data, pii } = this.registry.decode(stored.type, stored.schemaVersion, stored.data, stored.pii);
+  private async encodeEvent(streamId: string, event: PendingEvent, metadata: EventMetadata): Promise<NewEvent> {
+    const eventId = event.eventId ?? uuidv7();
+    const encoded = this.registry.encode(event);
+    let pii = encoded.pii;
+    if (pii !== null && this.pii) {
+      const owner = this.registry.piiOwner(event.type, event.data);
+      pii = await this.pii.seal({ eventId, streamId, type: event.type, owner, pii });
+    }
+    return { eventId, type: event.type, schemaVersion: encoded.schemaVersion, data: encoded.data, pii, metadata };
+  }
+
+  /** Decodes a stored event: personal data decrypted (or marked erased), old versions upcast. */
+  async decode<E extends RecordedEvent = RecordedEvent>(stored: StoredEvent): Promise<E> {
+    const clearPii = this.pii && stored.pii !== null ? await this.pii.reveal(stored) : stored.pii;
+    const { data, pii } = this.registry.decode(stored.type, stored.schemaVersion, stored.data, clearPii);
     return {
       eventId: stored.eventId,
       streamId: stored.streamId,
@@ -120,11 +149,11 @@ export class EventStore {
   }
 
   async *readStream<E extends RecordedEvent = RecordedEvent>(streamId: string, options?: ReadStreamOptions): AsyncGenerator<E> {
-    for await (const stored of this.adapter.readStream(streamId, options)) yield this.decode<E>(stored);
+    for await (const stored of this.adapter.readStream(streamId, options)) yield await this.decode<E>(stored);
   }
 
   async *readAll<E extends RecordedEvent = RecordedEvent>(options?: ReadAllOptions): AsyncGenerator<E> {
-    for await (const stored of this.adapter.readAll(options)) yield this.decode<E>(stored);
+    for await (const stored of this.adapter.readAll(options)) yield await this.decode<E>(stored);
   }
 
   streamRevision(streamId: string): Promise<CurrentRevision> {

@@ -156,7 +156,7 @@ export class ProjectionRunner {
       const stored = projection.input === 'stored';
       for (const event of batch) {
         if (handled !== 'all' && !handled.has(event.type)) continue;
-        await projection.apply(stored ? event : this.store.decode<RecordedEvent>(event), tx);
+        await projection.apply(stored ? event : await this.store.decode<RecordedEvent>(event), tx);
       }
       await this.saveCheckpoint(tx, projection, last.globalPosition);
     });

@@ -3,10 +3,12 @@ import { AttestConfig } from '@attest/config';
 import { StreamCommandExecutor } from '@attest/decider';
 import { EventRegistry, EventStore } from '@attest/event-store';
 import { ProjectionRunner, ReadModelStore } from '@attest/projection-runner';
-import { createEventStoreAdapter, createReadModelStore } from './store.factory';
+import { AesGcmPiiProtector, SubjectKeyStore } from '@attest/crypto-shredding';
+import { createEventStoreAdapter, createReadModelStore, createSubjectKeyStore } from './store.factory';
 
 export const ATTEST_CONFIG = Symbol('ATTEST_CONFIG');
 export const READ_MODEL_STORE = Symbol('READ_MODEL_STORE');
+export const SUBJECT_KEY_STORE = Symbol('SUBJECT_KEY_STORE');
 
 /**
  * The shared machinery every feature module uses: config, the event registry, the event store,
@@ -26,6 +28,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
     private readonly store: EventStore,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(ATTEST_CONFIG) private readonly config: AttestConfig,
+    @Inject(SUBJECT_KEY_STORE) private readonly keys: SubjectKeyStore,
   ) {}
 
   static forRoot(config: AttestConfig): DynamicModule {
@@ -34,10 +37,12 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
       providers: [
         { provide: ATTEST_CONFIG, useValue: config },
         { provide: EventRegistry, useValue: new EventRegistry() },
+        { provide: SUBJECT_KEY_STORE, useFactory: () => createSubjectKeyStore(config) },
         {
           provide: EventStore,
-          inject: [EventRegistry],
-          useFactory: async (registry: EventRegistry) => new EventStore(await createEventStoreAdapter(config), registry),
+          inject: [EventRegistry, SUBJECT_KEY_STORE],
+          useFactory: async (registry: EventRegistry, keys: SubjectKeyStore) =>
+            new EventStore(await createEventStoreAdapter(config), registry, new AesGcmPiiProtector(keys)),
         },
         { provide: READ_MODEL_STORE, useFactory: () => createReadModelStore(config) },
         {
@@ -47,7 +52,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
         },
         { provide: StreamCommandExecutor, inject: [EventStore], useFactory: (store: EventStore) => new StreamCommandExecutor(store) },
       ],
-      exports: [ATTEST_CONFIG, EventRegistry, EventStore, READ_MODEL_STORE, ProjectionRunner, StreamCommandExecutor],
+      exports: [ATTEST_CONFIG, EventRegistry, EventStore, READ_MODEL_STORE, SUBJECT_KEY_STORE, ProjectionRunner, StreamCommandExecutor],
     };
   }
 
@@ -61,5 +66,6 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
     await this.runner.stop();
     await this.store.close();
     await this.readModels.close();
+    await this.keys.close();
   }
 }

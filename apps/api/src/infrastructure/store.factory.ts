@@ -1,4 +1,7 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { AttestConfig } from '@attest/config';
+import { generateKek, parseKeks, SqliteSubjectKeyStore, SubjectKeyStore } from '@attest/crypto-shredding';
 import { EventStoreAdapter, SqliteEventStore } from '@attest/event-store';
 import { ReadModelStore, SqliteReadModelStore } from '@attest/projection-runner';
 
@@ -32,3 +35,22 @@ export const createReadModelStore = async (config: AttestConfig): Promise<ReadMo
     }
   }
 };
+
+/**
+ * Key-encryption keys: ATTEST_KEKS, or in dev mode a key generated once into the data directory
+ * (production refuses to start without ATTEST_KEKS, see libs/config).
+ */
+export const resolveKeks = (config: AttestConfig): string => {
+  if (config.keks) return config.keks;
+  if (config.mode === 'production') throw new Error('ATTEST_KEKS is required in production mode');
+  const path = join(config.dataDir, 'keys', 'dev-keks');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  mkdirSync(dirname(path), { recursive: true });
+  const value = generateKek(`dev-${Date.now().toString(36)}`);
+  writeFileSync(path, `${value}\n`, { mode: 0o600 });
+  return value;
+};
+
+/** Per-subject data keys. They live apart from the events so that destroying one erases for good. */
+export const createSubjectKeyStore = async (config: AttestConfig): Promise<SubjectKeyStore> =>
+  new SqliteSubjectKeyStore(config.sqlite.keysPath, parseKeks(resolveKeks(config)));

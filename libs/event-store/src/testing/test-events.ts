@@ -16,6 +16,7 @@ export const TestRenamed = defineEvent({
   description: 'A thing was renamed; version 1 called the field `title` (upcasting test).',
   data: z.strictObject({ name: z.string().min(1) }),
   pii: z.strictObject({ displayName: z.string() }),
+  piiOwner: (data) => data.name,
   upcast: { 1: (old) => ({ name: old['title'] ?? '' }) },
 });
 

@@ -1,0 +1,3 @@
+export * from './key-encryption-keys';
+export * from './pii-protector';
+export * from './subject-key-store';
