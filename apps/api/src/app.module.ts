@@ -5,7 +5,9 @@ import { LoggerModule } from 'nestjs-pino';
 import { AttestConfig } from '@attest/config';
 import { AuthModule } from './auth/auth.module';
 import { HealthController } from './health/health.controller';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { LedgerModule } from './ledger/ledger.module';
 
 /** The API: infrastructure, then one module per feature (vertical slices). */
 @Module({})
@@ -27,6 +29,8 @@ export class AppModule {
         CqrsModule.forRoot(),
         InfrastructureModule.forRoot(config),
         AuthModule.forRoot(config),
+        IdempotencyModule.forRoot(config),
+        LedgerModule,
       ],
       controllers: [HealthController],
     };
