@@ -106,15 +106,17 @@ export class LedgerCommands {
         const { failure } = decision;
         const code = isProblemCode(failure.code) ? failure.code : 'INTERNAL_ERROR';
         const body = problemDetails(code, failure.detail, {
-          ...(failure.field ? { errors: [{ path: failure.field, code: failure.code, message: failure.detail }] } : {}),
+          // Context first, so it can never override a standard member (status, code…).
           ...(failure.context ?? {}),
+          ...(failure.field ? { errors: [{ path: failure.field, code: failure.code, message: failure.detail }] } : {}),
           instance: input.request.url.split('?')[0],
         });
         return { status: body.status, body };
       }
       const [event] = decision.events;
       if (!event || !isEntryEvent(event) || !append) throw new Error('an accepted ledger command writes exactly one entry');
-      return { status: input.successStatus, body: entryToWire(event, append.lastPosition) };
+      // The entry's own position (its mirror, when there is one, comes right after it).
+      return { status: input.successStatus, body: entryToWire(event, append.streams[0]?.positions[0] ?? append.lastPosition) };
     } catch (error) {
       if (error instanceof DuplicateEventId) return { status: input.successStatus, body: await this.recover(streamId, entryId) };
       throw error;

@@ -219,7 +219,7 @@ describe('wallet decider: friend-request fees (holds)', () => {
       .given([deposited(5000n), hold(1000n), captured])
       .when({ type: 'WithdrawFriendRequest', wallet: u1, entryId: id(202), holdId: id(200) })
       .thenRejects('HOLD_ALREADY_RESOLVED');
-    expect(failure.context).toEqual({ status: 'captured' });
+    expect(failure.context).toEqual({ holdStatus: 'captured' });
     wallet.given([deposited(5000n), hold(1000n), captured]).when(accept).thenRejects('HOLD_ALREADY_RESOLVED');
   });
   it('an unknown hold is HOLD_NOT_FOUND', () => {

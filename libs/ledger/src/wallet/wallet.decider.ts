@@ -304,7 +304,7 @@ const decideHold = (command: Extract<WalletCommand, { type: 'HoldFriendRequestFe
 const openHold = (state: WalletState, holdId: string): Hold | Outcome => {
   const hold = state.holds.get(holdId);
   if (!hold) return reject('HOLD_NOT_FOUND', `no friend-request fee ${holdId} is held in this wallet`);
-  if (hold.status !== 'held') return reject('HOLD_ALREADY_RESOLVED', `friend-request fee ${holdId} was already ${hold.status}`, { context: { status: hold.status } });
+  if (hold.status !== 'held') return reject('HOLD_ALREADY_RESOLVED', `friend-request fee ${holdId} was already ${hold.status}`, { context: { holdStatus: hold.status } });
   return hold;
 };
 const isOutcome = (value: Hold | Payout | Outcome): value is Outcome => 'kind' in value;
@@ -404,7 +404,7 @@ const decideReversal = (command: Extract<WalletCommand, { type: 'ReverseEntry' }
 const pendingPayout = (state: WalletState, payoutId: string): Payout | Outcome => {
   const payout = state.payouts.get(payoutId);
   if (!payout) return reject('PAYOUT_NOT_FOUND', `no payout ${payoutId} in this wallet`);
-  if (payout.status !== 'requested') return reject('PAYOUT_ALREADY_COMPLETED', `payout ${payoutId} was already ${payout.status}`, { context: { status: payout.status } });
+  if (payout.status !== 'requested') return reject('PAYOUT_ALREADY_COMPLETED', `payout ${payoutId} was already ${payout.status}`, { context: { payoutStatus: payout.status } });
   return payout;
 };
 
