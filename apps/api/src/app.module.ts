@@ -8,7 +8,9 @@ import { AccessLogModule } from './access-log/access-log.module';
 import { AuthModule } from './auth/auth.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { HealthController } from './health/health.controller';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { LedgerModule } from './ledger/ledger.module';
 
 /** The API: infrastructure, then one module per feature (vertical slices). */
 @Module({})
@@ -33,6 +35,8 @@ export class AppModule {
         AuthModule.forRoot(config),
         AccessLogModule,
         MetricsModule,
+        IdempotencyModule.forRoot(config),
+        LedgerModule,
       ],
       controllers: [HealthController],
     };

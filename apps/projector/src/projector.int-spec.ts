@@ -52,7 +52,7 @@ describe('projector and API in external mode', () => {
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 90_000;
     const checkpoint = () => {
       try {
         const db = new Database(join(dir, 'read-models.sqlite'), { readonly: true });
@@ -63,7 +63,7 @@ describe('projector and API in external mode', () => {
         return 0n;
       }
     };
-    while (checkpoint() < head && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((checkpoint() < head || !/projector running/.test(output)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(output).toMatch(/projector running \d+ projection\(s\)/);
@@ -72,5 +72,5 @@ describe('projector and API in external mode', () => {
     const db = new Database(join(dir, 'read-models.sqlite'), { readonly: true });
     expect((db.prepare('SELECT count(*) AS n FROM access_log').get() as { n: number }).n).toBe(2000);
     db.close();
-  }, 60_000);
+  }, 120_000);
 });

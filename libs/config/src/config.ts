@@ -40,6 +40,15 @@ const environment = z
     ATTEST_RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
     ATTEST_JWT_ISSUER: z.string().min(1).default('attest'),
     ATTEST_JWT_AUDIENCE: z.string().min(1).default('attest-api'),
+    /**
+     * Ledger (issue 4). Tip limits per currency, `CUR:min..max` in decimal strings with the
+     * currency's exponent (`CNY:0.01..200.00[,USD:…]`); parsed by @attest/ledger at start-up.
+     */
+    ATTEST_TIP_LIMITS: z.string().min(1).default('CNY:0.01..200.00'),
+    /** Platform commission on tips and accepted friend-request fees, in basis points (1/100 %). */
+    ATTEST_COMMISSION_BASIS_POINTS: z.coerce.number().int().min(0).max(10_000).default(500),
+    /** How long a friend-request fee stays held before it may be expired (returned to the sender). */
+    ATTEST_FRIEND_REQUEST_HOLD_SECONDS: z.coerce.number().int().min(1).max(365 * 24 * 3600).default(7 * 24 * 3600),
   })
   .superRefine((env, ctx) => {
     if (env.ATTEST_STORE === 'postgres' && !env.ATTEST_POSTGRES_URL)
@@ -73,6 +82,7 @@ export interface AttestConfig {
   readyLagEventsMax: number;
   projections: 'inline' | 'external';
   auth: { keys: string | undefined; activeKid: string | undefined; issuer: string; audience: string };
+  ledger: { tipLimits: string; commissionBasisPoints: number; friendRequestHoldSeconds: number };
   env: Environment;
 }
 
@@ -113,6 +123,11 @@ export const loadConfig = (source: Record<string, string | undefined> = process.
     readyLagEventsMax: env.ATTEST_READY_LAG_EVENTS_MAX,
     projections: env.ATTEST_PROJECTIONS,
     auth: { keys: env.ATTEST_JWT_KEYS, activeKid: env.ATTEST_JWT_ACTIVE_KID, issuer: env.ATTEST_JWT_ISSUER, audience: env.ATTEST_JWT_AUDIENCE },
+    ledger: {
+      tipLimits: env.ATTEST_TIP_LIMITS,
+      commissionBasisPoints: env.ATTEST_COMMISSION_BASIS_POINTS,
+      friendRequestHoldSeconds: env.ATTEST_FRIEND_REQUEST_HOLD_SECONDS,
+    },
     env,
   };
 };

@@ -13,6 +13,13 @@ export interface ExecuteOptions<C, E extends DomainEvent, S> {
    * side of a tip). They carry their own expected revision.
    */
   alongside?: (events: E[], state: S) => StreamEvents[];
+  /**
+   * The `alongside` streams are streams of this same decider (for example the payee's wallet):
+   * after a successful append, their cached states are evolved with the events written to them,
+   * instead of being left stale (which would cost the next command on them a conflict and a
+   * reload). Only a cache entry exactly one append behind is evolved; any other is dropped.
+   */
+  evolveAlongside?: boolean;
 }
 
 export interface ExecuteResult<E extends DomainEvent, S> {
@@ -96,13 +103,12 @@ export class StreamCommandExecutor {
       if (decision.events.length === 0) return { decision, state, append: null };
       const expectedRevision: ExpectedRevision = revision < 0n ? 'noStream' : revision;
       try {
+        const alongside = options.alongside ? options.alongside(decision.events, state) : [];
         const append = await this.store.appendMulti(
-          [
-            { streamId: options.streamId, expectedRevision, events: decision.events },
-            ...(options.alongside ? options.alongside(decision.events, state) : []),
-          ],
+          [{ streamId: options.streamId, expectedRevision, events: decision.events }, ...alongside],
           options.context,
         );
+        this.refreshAlongside(options, alongside, append);
         let next = state;
         for (const event of decision.events) next = options.decider.evolve(next, event);
         const mine = append.streams[0];
@@ -115,6 +121,23 @@ export class StreamCommandExecutor {
         throw error;
       }
     }
+  }
+
+  private refreshAlongside<C, E extends DomainEvent, S>(options: ExecuteOptions<C, E, S>, alongside: StreamEvents[], append: AppendResult): void {
+    alongside.forEach((written, i) => {
+      const key = `${options.deciderName}|${written.streamId}`;
+      const cached = this.cache.get(key);
+      if (!cached) return;
+      const result = append.streams[i + 1];
+      const before = result ? result.nextRevision - BigInt(written.events.length) : null;
+      if (!options.evolveAlongside || !result || append.idempotentReplay || cached.revision !== before) {
+        this.cache.delete(key);
+        return;
+      }
+      let state = cached.state as S;
+      for (const event of written.events) state = options.decider.evolve(state, event as unknown as E);
+      this.remember(key, { state, revision: result.nextRevision });
+    });
   }
 
   /** Forget cached state (tests, or after an out-of-band change). */

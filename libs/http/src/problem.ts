@@ -50,13 +50,14 @@ export const problemFromFailure = (failure: {
 
 export const problemDetails = (code: ProblemCode, detail: string, extensions: Record<string, unknown> = {}): ProblemDetails => {
   const entry = PROBLEM_CATALOG[code];
+  // Extensions first: a context key can never overwrite the standard members (status, code…).
   return {
+    ...extensions,
     type: `urn:attest:problem:${code.toLowerCase().replace(/_/g, '-')}`,
     title: entry.title,
     status: entry.status,
     detail,
     code,
-    ...extensions,
   };
 };
 

@@ -1,0 +1,52 @@
+import Database, { Statement } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { IdempotencyRecord, IdempotencyStore } from './idempotency';
+
+/**
+ * Idempotency records in their own SQLite file (`data/idempotency.sqlite`), WAL.
+ *
+ * `synchronous=NORMAL` by default: a record survives a process crash; a power cut may lose the
+ * last few, and then the deterministic event ids still stop the event store from writing a
+ * retried command twice (the retry gets IDEMPOTENCY_KEY_IN_FLIGHT instead of the original
+ * body). `FULL` is available when that difference matters more than an fsync per command.
+ */
+export class SqliteIdempotencyStore implements IdempotencyStore {
+  private readonly db: Database.Database;
+  private readonly statements: { get: Statement; put: Statement; purge: Statement };
+
+  constructor(path: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS idempotency_keys (
+      scope TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, status INTEGER NOT NULL,
+      body TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID`);
+    this.db.exec('CREATE INDEX IF NOT EXISTS idempotency_keys_created_at ON idempotency_keys (created_at)');
+    this.statements = {
+      get: this.db.prepare('SELECT scope, key, request_hash AS requestHash, status, body, created_at AS createdAt FROM idempotency_keys WHERE scope = ? AND key = ?'),
+      put: this.db.prepare(
+        'INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (scope, key) DO NOTHING',
+      ),
+      purge: this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?'),
+    };
+  }
+
+  async get(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
+    return this.statements.get.get(scope, key) as IdempotencyRecord | undefined;
+  }
+
+  async put(record: IdempotencyRecord): Promise<void> {
+    this.statements.put.run(record.scope, record.key, record.requestHash, record.status, record.body, record.createdAt);
+  }
+
+  async purgeCreatedBefore(instant: string): Promise<number> {
+    return this.statements.purge.run(instant).changes;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
