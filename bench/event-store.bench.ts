@@ -85,7 +85,7 @@ export const eventStoreSuite = (label: string, open: () => Promise<{ adapter: Ev
         tables: ['counter'],
         apply: async (event, tx) => {
           await tx.run(
-            'INSERT INTO counter (stream_id, n, total) VALUES (?, 1, ?) ON CONFLICT (stream_id) DO UPDATE SET n = n + 1, total = total + excluded.total',
+            'INSERT INTO counter (stream_id, n, total) VALUES (?, 1, ?) ON CONFLICT (stream_id) DO UPDATE SET n = counter.n + 1, total = counter.total + excluded.total',
             event.streamId,
             (event.data as { by: bigint }).by,
           );
