@@ -16,7 +16,7 @@ describe('problem details on errors Fastify raises before routing', () => {
 
   it('health is live and ready on a fresh store', async () => {
     expect((await t.http().get('/health/live')).body).toEqual({ status: 'ok' });
-    expect((await t.http().get('/health/ready')).body).toMatchObject({ status: 'ok', store: 'sqlite', headPosition: '0' });
+    expect((await t.http().get('/health/ready')).body).toMatchObject({ status: 'ok', store: t.config.store, headPosition: '0' });
   });
 
   it('echoes a well-formed X-Request-Id and makes one up otherwise', async () => {
