@@ -23,7 +23,7 @@ export interface PostgresEventStoreOptions {
   schema?: string;
   /** Connections for reads and subscriptions (appends use one of them at a time). */
   poolSizeMax?: number;
-  /** Upper bound of appends written in one group-commit transaction. */
+  /** Upper bound of appends written in one group-commit transaction (at most 64, the default). */
   groupCommitSizeMax?: number;
   /** Upper bound of events in one group commit (one append larger than this still goes alone). */
   groupCommitEventsMax?: number;
@@ -171,7 +171,9 @@ export class PostgresEventStore implements EventStoreAdapter {
     private readonly clientConfig: ClientConfig,
     options: PostgresEventStoreOptions,
   ) {
-    this.groupCommitSizeMax = options.groupCommitSizeMax ?? 1_000;
+    // Each append is a subtransaction; PostgreSQL caches 64 subtransaction ids per backend, and
+    // past that every other session's snapshot checks pg_subtrans (slower reads everywhere).
+    this.groupCommitSizeMax = Math.min(options.groupCommitSizeMax ?? 64, 64);
     this.groupCommitEventsMax = options.groupCommitEventsMax ?? 20_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.readBatchSize = options.readBatchSize ?? 1_000;
