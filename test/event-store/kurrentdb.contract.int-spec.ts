@@ -2,8 +2,8 @@ import { KurrentDbEventStore } from '@attest/event-store';
 import { eventStoreContract } from '@attest/event-store/testing/event-store.contract';
 
 /**
- * The shared contract against a real KurrentDB (≥ 25.1), e.g. `docker compose --profile dev up
- * kurrentdb` then `KURRENTDB_URL=kurrentdb://127.0.0.1:2113?tls=false npm test`. Streams are
+ * The shared contract against a real KurrentDB (≥ 25.1), e.g. `docker compose -f
+ * docker-compose.dev.yml up -d` then `KURRENTDB_URL='kurrentdb://127.0.0.1:2113?tls=false' npm test`. Streams are
  * named per test, so one server serves every run. Without KURRENTDB_URL the suite is skipped,
  * and says so.
  */
