@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventStore, RecordedEvent, SqliteEventStore } from '@attest/event-store';
+import { EventStore, PostgresEventStore, RecordedEvent, SqliteEventStore } from '@attest/event-store';
 import { counted, testRegistry } from '@attest/event-store/testing/test-events';
-import { Projection, ProjectionLagging, ProjectionRunner, SqliteReadModelStore } from '@attest/projection-runner';
+import { PostgresReadModelStore, Projection, ProjectionLagging, ProjectionRunner, ReadModelStore, SqliteReadModelStore } from '@attest/projection-runner';
+import { createThrowawayDatabase, ThrowawayDatabase } from '../support/postgres';
 
 const actor = 'system:test';
 
@@ -18,32 +19,79 @@ const totals = (version = 1): Projection => ({
     const by = (event.data as { by: bigint }).by;
     await tx.run(
       `INSERT INTO totals (stream_id, total, events) VALUES (?, ?, 1)
-       ON CONFLICT (stream_id) DO UPDATE SET total = total + excluded.total, events = events + 1`,
+       ON CONFLICT (stream_id) DO UPDATE SET total = totals.total + excluded.total, events = totals.events + 1`,
       event.streamId,
       by,
     );
   },
 });
 
-describe('projection runner (SQLite read models)', () => {
-  let dir: string;
+/**
+ * Where a run keeps its events and read models. `open` may be called again after both were
+ * closed (a restart): it must reopen the same data.
+ */
+interface Harness {
+  setUp(): Promise<void>;
+  open(): Promise<{ store: EventStore; readModels: ReadModelStore }>;
+  tearDown(): Promise<void>;
+}
+
+const sqlite = (): Harness => {
+  let dir = '';
+  return {
+    setUp: async () => {
+      dir = mkdtempSync(join(tmpdir(), 'attest-runner-'));
+    },
+    open: async () => ({
+      store: new EventStore(new SqliteEventStore({ path: join(dir, 'events.sqlite'), pollIntervalMs: 20 }), testRegistry()),
+      readModels: new SqliteReadModelStore(join(dir, 'read-models.sqlite')),
+    }),
+    tearDown: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+};
+
+// PostgreSQL mode as deployed: log and read models (with checkpoints) in one database.
+const postgres = (): Harness => {
+  let database: ThrowawayDatabase | null = null;
+  const url = () => {
+    if (!database) throw new Error('setUp first');
+    return database.url;
+  };
+  return {
+    setUp: async () => {
+      database = await createThrowawayDatabase('runner');
+    },
+    open: async () => ({
+      store: new EventStore(await PostgresEventStore.open({ connectionString: url(), pollIntervalMs: 20 }), testRegistry()),
+      readModels: new PostgresReadModelStore({ connectionString: url() }),
+    }),
+    tearDown: async () => {
+      await database?.drop();
+      database = null;
+    },
+  };
+};
+
+describe.each([
+  ['SQLite read models, SQLite log', sqlite()],
+  ['PostgreSQL read models, PostgreSQL log', postgres()],
+])('projection runner (%s)', (_label, harness) => {
   let store: EventStore;
-  let readModels: SqliteReadModelStore;
-  const open = () => {
-    store = new EventStore(new SqliteEventStore({ path: join(dir, 'events.sqlite'), pollIntervalMs: 20 }), testRegistry());
-    readModels = new SqliteReadModelStore(join(dir, 'read-models.sqlite'));
+  let readModels: ReadModelStore;
+  const open = async () => {
+    ({ store, readModels } = await harness.open());
   };
   const total = async (streamId: string) =>
     readModels.query.get<{ total: bigint; events: bigint }>('SELECT total, events FROM totals WHERE stream_id = ?', streamId);
 
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'attest-runner-'));
-    open();
+  beforeEach(async () => {
+    await harness.setUp();
+    await open();
   });
   afterEach(async () => {
     await store.close();
     await readModels.close();
-    rmSync(dir, { recursive: true, force: true });
+    await harness.tearDown();
   });
 
   it('catches up, goes live, and lets a writer wait until its own write is projected', async () => {
@@ -65,7 +113,7 @@ describe('projection runner (SQLite read models)', () => {
     await store.close();
     await readModels.close();
 
-    open();
+    await open();
     await store.append('b', [counted(5n)], { expectedRevision: 'any', actor });
     const again = new ProjectionRunner(store, readModels).register(totals());
     await again.start();

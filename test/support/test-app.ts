@@ -7,6 +7,7 @@ import { Role, TokenService, generateKey } from '@attest/auth';
 import { AttestConfig, loadConfig } from '@attest/config';
 import { generateKek } from '@attest/crypto-shredding';
 import { createApp } from '../../apps/api/src/bootstrap';
+import { createThrowawayDatabase, ThrowawayDatabase } from './postgres';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -20,22 +21,42 @@ export interface TestApp {
 }
 
 /**
- * A real API over a fresh embedded store in a temporary directory (real files, real HTTP
- * through Fastify's server, real token verification). `env` overrides configuration variables.
+ * A real API over a fresh store (real files or a real database, real HTTP through Fastify's
+ * server). `env` overrides configuration variables.
+ *
+ * The store is the embedded one in a temporary directory, unless `ATTEST_TEST_STORE=postgres`:
+ * then each app gets a throwaway PostgreSQL database (log and read models), dropped on close.
+ * `npm test` runs the e2e project both ways.
  */
 export const startTestApp = async (env: Record<string, string> = {}): Promise<TestApp> => {
   const dataDir = mkdtempSync(join(tmpdir(), 'attest-e2e-'));
-  const config = loadConfig({
-    ATTEST_MODE: 'test',
-    LOG_LEVEL: 'silent',
-    ATTEST_DATA_DIR: dataDir,
-    ATTEST_JWT_KEYS: generateKey('test').encoded,
-    ATTEST_KEKS: generateKek('test-kek'),
-    ...env,
-  });
-  const app = await createApp(config);
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
+  const testStore = process.env['ATTEST_TEST_STORE'] ?? 'sqlite';
+  if (testStore !== 'sqlite' && testStore !== 'postgres') throw new Error(`ATTEST_TEST_STORE must be sqlite or postgres, not ${testStore}`);
+  const database: ThrowawayDatabase | null = testStore === 'postgres' && env['ATTEST_STORE'] === undefined ? await createThrowawayDatabase('e2e') : null;
+  const storeEnv: Record<string, string> = database ? { ATTEST_STORE: 'postgres', ATTEST_POSTGRES_URL: database.url } : {};
+  const cleanUp = async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    await database?.drop();
+  };
+  let app: NestFastifyApplication;
+  let config: AttestConfig;
+  try {
+    config = loadConfig({
+      ATTEST_MODE: 'test',
+      LOG_LEVEL: 'silent',
+      ATTEST_DATA_DIR: dataDir,
+      ATTEST_JWT_KEYS: generateKey('test').encoded,
+      ATTEST_KEKS: generateKek('test-kek'),
+      ...storeEnv,
+      ...env,
+    });
+    app = await createApp(config);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
   const tokens = app.get(TokenService);
   const token = (role: Role, id: string, recipientId?: string) => tokens.mint({ role, id, ...(recipientId ? { recipientId } : {}) });
   return {
@@ -46,7 +67,7 @@ export const startTestApp = async (env: Record<string, string> = {}): Promise<Te
     bearer: async (role, id, recipientId) => `Bearer ${await token(role, id, recipientId)}`,
     close: async () => {
       await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await cleanUp();
     },
   };
 };

@@ -18,7 +18,7 @@ describe('problem details on errors Fastify raises before routing', () => {
     expect((await t.http().get('/health/live')).body).toMatchObject({ status: 'ok' });
     expect((await t.http().get('/health/ready').expect(200)).body).toMatchObject({
       status: 'ok',
-      details: { eventStore: { status: 'up', kind: 'sqlite', headPosition: '0' }, projections: { status: 'up' } },
+      details: { eventStore: { status: 'up', kind: t.config.store, headPosition: '0' }, projections: { status: 'up' } },
     });
   });
 

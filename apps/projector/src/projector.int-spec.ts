@@ -41,13 +41,14 @@ describe('projector and API in external mode', () => {
 
   it('stops gracefully on SIGTERM with its checkpoint at the last applied batch', async () => {
     const eventsPath = join(dir, 'events.sqlite');
+    const port = 41_000 + Math.floor(Math.random() * 2_000);
     const store = new EventStore(new SqliteEventStore({ path: eventsPath }), new EventRegistry().register(...ACCESS_LOG_EVENTS));
     for (let i = 0; i < 20; i++) await store.append(`access-s${i}`, Array.from({ length: 100 }, () => accessed(`s${i}`)), { expectedRevision: 'any', actor: 'system:test' });
     const head = await store.headPosition();
     await store.close();
 
     const child = spawn(process.execPath, ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', join(__dirname, 'main.ts')], {
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', ATTEST_DATA_DIR: dir, LOG_LEVEL: 'warn', ATTEST_JWT_KEYS: `k:${'a'.repeat(43)}` },
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', ATTEST_DATA_DIR: dir, LOG_LEVEL: 'warn', ATTEST_JWT_KEYS: `k:${'a'.repeat(43)}`, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';
@@ -64,6 +65,9 @@ describe('projector and API in external mode', () => {
       }
     };
     while ((checkpoint() < head || !/projector running/.test(output)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const health = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', headPosition: head.toString() });
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(output).toMatch(/projector running \d+ projection\(s\)/);

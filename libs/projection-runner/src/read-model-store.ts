@@ -1,7 +1,10 @@
 /**
  * Where projections keep their read models. SQL is written in the subset SQLite and
  * PostgreSQL share (`?` placeholders, `INSERT … ON CONFLICT … DO UPDATE`), so one projection
- * runs on either; the PostgreSQL store rewrites placeholders.
+ * runs on either; the PostgreSQL store rewrites placeholders. In `DO UPDATE SET`, qualify the
+ * old row's columns with the table name (`SET n = counter.n + 1`): PostgreSQL refuses a bare
+ * `n` there as ambiguous with `excluded.n`. Declare money and counters `BIGINT` (PostgreSQL's
+ * `INTEGER` is 32-bit); both stores return integers as bigint.
  */
 export type SqlValue = string | number | bigint | boolean | null | Buffer;
 

@@ -2,20 +2,28 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AttestConfig } from '@attest/config';
 import { generateKek, parseKeks, SqliteSubjectKeyStore, SubjectKeyStore } from '@attest/crypto-shredding';
-import { EventStoreAdapter, SqliteEventStore } from '@attest/event-store';
-import { ReadModelStore, SqliteReadModelStore } from '@attest/projection-runner';
+import { EventStoreAdapter, KurrentDbEventStore, PostgresEventStore, SqliteEventStore } from '@attest/event-store';
+import { PostgresReadModelStore, ReadModelStore, SqliteReadModelStore } from '@attest/projection-runner';
 
 /**
- * The one place that turns `ATTEST_STORE` into an adapter. Server stores (PostgreSQL,
- * KurrentDB) plug in here; everything above works on the port.
+ * The one place that turns `ATTEST_STORE` into an adapter; everything above works on the port.
+ * Config validation (libs/config) has already checked that the chosen store's URL is present
+ * and well-formed; `required` only narrows the type.
  */
+const required = (value: string | undefined, variable: string): string => {
+  if (value === undefined) throw new Error(`${variable} is required for ATTEST_STORE`);
+  return value;
+};
+
 export const createEventStoreAdapter = async (config: AttestConfig): Promise<EventStoreAdapter> => {
   switch (config.store) {
     case 'sqlite':
       return new SqliteEventStore({ path: config.sqlite.eventsPath, synchronous: config.sqlite.synchronous });
     case 'postgres':
+      // Applies pending migrations before the API accepts a request.
+      return PostgresEventStore.open({ connectionString: required(config.postgresUrl, 'ATTEST_POSTGRES_URL') });
     case 'kurrentdb':
-      throw new Error(`ATTEST_STORE=${config.store} is not available in this build yet`);
+      return KurrentDbEventStore.connect({ connectionString: required(config.kurrentdbUrl, 'ATTEST_KURRENTDB_URL') });
     default: {
       const unknown: never = config.store;
       throw new Error(`unknown store ${String(unknown)}`);
@@ -23,12 +31,13 @@ export const createEventStoreAdapter = async (config: AttestConfig): Promise<Eve
   }
 };
 
+/** Read models (and projection checkpoints) in SQLite or PostgreSQL, per ATTEST_READ_MODELS. */
 export const createReadModelStore = async (config: AttestConfig): Promise<ReadModelStore> => {
   switch (config.readModels) {
     case 'sqlite':
       return new SqliteReadModelStore(config.sqlite.readModelsPath);
     case 'postgres':
-      throw new Error('PostgreSQL read models are not available in this build yet');
+      return new PostgresReadModelStore({ connectionString: required(config.postgresUrl, 'ATTEST_POSTGRES_URL') });
     default: {
       const unknown: never = config.readModels;
       throw new Error(`unknown read-model store ${String(unknown)}`);
