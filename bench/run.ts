@@ -4,8 +4,9 @@
  */
 import { Benchmark, printResult, record, machine } from './lib/report';
 import { eventStoreBenchmarks } from './event-store.bench';
+import { consentBenchmarks } from './consent.bench';
 
-const all: Benchmark[] = [...eventStoreBenchmarks];
+const all: Benchmark[] = [...eventStoreBenchmarks, ...consentBenchmarks];
 
 const main = async () => {
   const wanted = process.argv.slice(2);
