@@ -4,9 +4,10 @@
  */
 import { Benchmark, printResult, record, machine } from './lib/report';
 import { eventStoreBenchmarks } from './event-store.bench';
+import { consentBenchmarks } from './consent.bench';
 import { ledgerBenchmarks } from './ledger.bench';
 
-const all: Benchmark[] = [...eventStoreBenchmarks, ...ledgerBenchmarks];
+const all: Benchmark[] = [...eventStoreBenchmarks, ...ledgerBenchmarks, ...consentBenchmarks];
 
 const main = async () => {
   const wanted = process.argv.slice(2);

@@ -7,6 +7,7 @@ import { AttestConfig } from '@attest/config';
 import { AccessLogModule } from './access-log/access-log.module';
 import { AuthModule } from './auth/auth.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ConsentModule } from './consent/consent.module';
 import { HealthController } from './health/health.controller';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
@@ -37,6 +38,7 @@ export class AppModule {
         MetricsModule,
         IdempotencyModule.forRoot(config),
         LedgerModule,
+        ConsentModule,
       ],
       controllers: [HealthController],
     };

@@ -1,0 +1,227 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import { generateKey, parseKeys, TokenService } from '@attest/auth';
+import { EventRegistry, EventStore, NewEvent, SqliteEventStore, StreamAppend } from '@attest/event-store';
+import { CONSENT_EVENTS, deterministicEventId, noticeTextHash, subjectStream } from '@attest/consent';
+import { catalogueEvents, CREDIT_NOTICE_TEXT_V1, validCollection } from '@attest/consent/testing/fixtures';
+import { Benchmark, BenchResult, percentile } from './lib/report';
+
+/**
+ * Consent benchmarks over real HTTP against a separate API process on the embedded store
+ * (synchronous=FULL), so the load generator and the server do not share an event loop.
+ *
+ * Seeding writes encoded events straight to the adapter (what the API would have written):
+ * the catalogue, one consent for each of 100,000 subjects, and refused consent attempts as
+ * filler until the log holds 1,000,000 events. Refused attempts are real consent-trail events
+ * that the subject and partner views skip, so the API's start-up catch-up stays short.
+ */
+const SUBJECTS = 100_000;
+/** Overridable for quick local iterations only; the recorded run uses the issue's sizes. */
+const LOG_EVENTS = Number(process.env['CONSENT_BENCH_LOG_EVENTS'] ?? 1_000_000);
+const CONNECTIONS = 64;
+const SHARE_SECONDS = 10;
+const WARMUP_SECONDS = 2;
+const TRAIL_QUERIES = 300;
+const PORT = 3900 + Math.floor(Math.random() * 90);
+const actor = 'system:bench';
+const V1 = { noticeId: 'credit-sharing', version: 1, textHash: noticeTextHash(CREDIT_NOTICE_TEXT_V1) };
+
+const seed = async (dataDir: string): Promise<number> => {
+  const registry = new EventRegistry().register(...CONSENT_EVENTS);
+  const adapter = new SqliteEventStore({ path: join(dataDir, 'events.sqlite'), synchronous: 'NORMAL' });
+  const store = new EventStore(adapter, registry);
+  const at = '2026-01-10T09:00:00.000Z';
+  for (const event of catalogueEvents(at)) {
+    const streamId = event.type === 'PurposeDefined' ? `purpose-${event.data.purposeId}` : event.type === 'RecipientDefined' ? `recipient-${event.data.recipientId}` : `notice-${event.data.noticeId}`;
+    await store.append(streamId, [event], { expectedRevision: 'any', actor, recordedAt: at });
+  }
+  const metadata = { recordedAt: '2026-01-11T09:00:00.000Z', correlationId: uuidv7(), causationId: null, actor };
+  const encode = (type: string, data: unknown, pii: unknown) => registry.encode({ type, data, pii });
+  const granted = (subjectId: string): NewEvent => ({
+    eventId: deterministicEventId('subject', subjectId, 'consent', 'c1'),
+    type: 'ConsentGranted',
+    ...encode(
+      'ConsentGranted',
+      {
+        consentId: 'c1', subjectId, purposeId: 'credit-scoring', recipientId: 'bureau', notice: V1, language: 'en',
+        dataCategories: ['credit-score', 'transactions'], sensitive: true, collection: validCollection(), grantedAt: metadata.recordedAt, expiresAt: null,
+      },
+      { ipPrefix: '203.0.113.0/24', userAgent: 'bench' },
+    ),
+    metadata,
+  });
+  const attemptTemplate = encode(
+    'ConsentAttemptRejected',
+    {
+      attemptId: 'a', subjectId: 's', purposeId: 'marketing', recipientId: null, notice: V1, citedTextHash: V1.textHash,
+      reasons: ['PRE_TICKED_CONSENT'], collection: validCollection({ checkboxDefault: 'checked' }), attemptedAt: metadata.recordedAt,
+    },
+    { ipPrefix: null, userAgent: null },
+  );
+  const attempt = (subjectId: string, n: number): NewEvent => ({
+    eventId: uuidv7(),
+    type: 'ConsentAttemptRejected',
+    schemaVersion: attemptTemplate.schemaVersion,
+    data: { ...attemptTemplate.data, attemptId: `a${n}`, subjectId },
+    pii: attemptTemplate.pii,
+    metadata,
+  });
+  // Round r appends the r-th event of every subject's stream, 5,000 streams per append.
+  const fillerPerSubject = Math.ceil((LOG_EVENTS - SUBJECTS) / SUBJECTS);
+  for (let round = 0; round <= fillerPerSubject; round++) {
+    for (let from = 0; from < SUBJECTS; from += 5_000) {
+      const appends: StreamAppend[] = [];
+      for (let s = from; s < Math.min(from + 5_000, SUBJECTS); s++) {
+        const subjectId = `u${s}`;
+        appends.push({ streamId: subjectStream(subjectId), expectedRevision: round === 0 ? 'noStream' : BigInt(round - 1), events: [round === 0 ? granted(subjectId) : attempt(subjectId, round)] });
+      }
+      await adapter.append(appends);
+    }
+  }
+  const head = Number(await adapter.headPosition());
+  await adapter.close();
+  return head;
+};
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+const call = (method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: string }> =>
+  new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      {
+        host: '127.0.0.1', port: PORT, method, path, agent,
+        headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+
+const startServer = (dataDir: string, keys: string): ChildProcess => {
+  const profile = process.env['CONSENT_BENCH_CPU_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['CONSENT_BENCH_CPU_PROFILE']}`] : [];
+  const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', 'apps/api/src/main.ts'], {
+    cwd: join(__dirname, '..'),
+    env: {
+      ...process.env, SWC_NODE_PROJECT: 'tsconfig.json', ATTEST_MODE: 'test', LOG_LEVEL: 'warn', ATTEST_DATA_DIR: dataDir,
+      ATTEST_JWT_KEYS: keys, PORT: String(PORT), ATTEST_SQLITE_SYNCHRONOUS: 'FULL',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return child;
+};
+
+const waitReady = async (token: string, child: ChildProcess) => {
+  for (let i = 0; i < 1_200; i++) {
+    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
+    try {
+      const ready = await call('GET', '/health/ready', token);
+      if (ready.status === 200) {
+        const body = JSON.parse(ready.body) as { projections: Array<{ lagEvents: string }> };
+        if (body.projections.every((p) => p.lagEvents === '0')) return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error('the API did not become ready');
+};
+
+export const consentBenchmarks: Benchmark[] = [
+  {
+    name: 'consent/share-decisions-and-trail',
+    run: async (): Promise<BenchResult> => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'attest-bench-consent-'));
+      const key = generateKey('bench');
+      const tokens = new TokenService({ issuer: 'attest', audience: 'attest-api', keys: parseKeys(key.encoded) });
+      let child: ChildProcess | null = null;
+      try {
+        let started = performance.now();
+        const logSize = await seed(dataDir);
+        const seedSeconds = (performance.now() - started) / 1000;
+        console.log(`  seeded ${logSize.toLocaleString('en')} events in ${seedSeconds.toFixed(1)} s`);
+        child = startServer(dataDir, key.encoded);
+        const partner = await tokens.mint({ role: 'partner', id: 'bureau-svc', recipientId: 'bureau' });
+        const compliance = await tokens.mint({ role: 'compliance', id: 'bench' });
+        await waitReady(partner, child);
+
+        // 1. Share decisions: 64 connections, random subjects, every decision appended (fsync'd).
+        let shareNo = 0;
+        const latencies: number[] = [];
+        const statuses = new Map<number, number>();
+        let measuring = false;
+        let stop = false;
+        const worker = async () => {
+          while (!stop) {
+            const subject = `u${Math.floor(Math.random() * SUBJECTS)}`;
+            // Every 20th request asks for social ranking: refused (and recorded) as PURPOSE_INCOMPATIBLE.
+            const purposeId = shareNo % 20 === 0 ? 'social-ranking' : 'credit-scoring';
+            const t0 = performance.now();
+            const response = await call('POST', '/v1/recipients/bureau/shares', partner, { shareId: `b${shareNo++}`, subjectId: subject, purposeId, dataCategories: ['credit-score'] });
+            if (measuring) {
+              latencies.push(performance.now() - t0);
+              statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+            }
+          }
+        };
+        const workers = Array.from({ length: CONNECTIONS }, worker);
+        await new Promise((resolve) => setTimeout(resolve, WARMUP_SECONDS * 1000));
+        measuring = true;
+        started = performance.now();
+        await new Promise((resolve) => setTimeout(resolve, SHARE_SECONDS * 1000));
+        measuring = false;
+        const seconds = (performance.now() - started) / 1000;
+        stop = true;
+        await Promise.all(workers);
+        const unexpected = [...statuses.entries()].filter(([status]) => status !== 201 && status !== 403);
+        if (unexpected.length > 0) throw new Error(`unexpected statuses ${JSON.stringify(unexpected)}`);
+        latencies.sort((a, b) => a - b);
+
+        // 2. Consent trail of one subject out of the whole log (≥ 1,000,000 events).
+        const trail: number[] = [];
+        for (let i = 0; i < TRAIL_QUERIES; i++) {
+          const subject = `u${Math.floor(Math.random() * SUBJECTS)}`;
+          const t0 = performance.now();
+          const response = await call('GET', `/v1/subjects/${subject}/consent-trail`, compliance);
+          trail.push(performance.now() - t0);
+          if (response.status !== 200) throw new Error(`trail answered ${response.status}`);
+        }
+        trail.sort((a, b) => a - b);
+        const total = latencies.length;
+        return {
+          name: 'consent/share-decisions-and-trail',
+          description:
+            `Share decisions over real HTTP (separate API process, embedded store synchronous=FULL), ${CONNECTIONS} keep-alive connections, ` +
+            `${SUBJECTS.toLocaleString('en')} subjects with consents, random subject per request (5% refused as PURPOSE_INCOMPATIBLE), every outcome appended; ` +
+            `${SHARE_SECONDS} s measured after ${WARMUP_SECONDS} s warm-up. Then ${TRAIL_QUERIES} GET consent-trail calls (sequential) for random subjects in a log of ` +
+            `${logSize.toLocaleString('en')} events. Load generator and server share the machine.`,
+          measurements: [
+            { metric: 'share decisions', value: total / seconds, unit: 'decisions/s', target: { atLeast: 5_000 }, note: `${statuses.get(201) ?? 0} shared, ${statuses.get(403) ?? 0} refused` },
+            { metric: 'share decision p50', value: percentile(latencies, 50), unit: 'ms' },
+            { metric: 'share decision p99', value: percentile(latencies, 99), unit: 'ms', target: { atMost: 25 } },
+            { metric: `consent trail p50 (log of ${logSize.toLocaleString('en')} events)`, value: percentile(trail, 50), unit: 'ms' },
+            { metric: 'consent trail p99', value: percentile(trail, 99), unit: 'ms', target: { atMost: 20 } },
+          ],
+        };
+      } finally {
+        agent.destroy();
+        if (child && child.exitCode === null) {
+          const exited = new Promise((resolve) => child?.once('exit', resolve));
+          child.kill('SIGTERM');
+          await exited;
+        }
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  },
+];

@@ -1,0 +1,513 @@
+import { accept, Decider, Decision, InvariantViolation, reject } from '@attest/decider';
+import { CatalogueState, noticeCoverage, noticeVersion, purposeCovers, referenceOf } from './catalogue';
+import type {
+  Collection,
+  ConsentAttemptRejectedEvent,
+  ConsentWithdrawnEvent,
+  DataSharedEvent,
+  DataShareRefusedEvent,
+  Evidence,
+  InvalidConsentReason,
+  NoticeReference,
+  ShareRefusalReason,
+  SubjectEvent,
+  WithdrawalNotificationIssuedEvent,
+} from './consent.events';
+import { deterministicEventId } from './ids';
+
+/**
+ * The subject's consent stream (`subject-<subjectId>`): grants, refused attempts, withdrawals,
+ * shares and refused shares. It is the consistency boundary: a share is decided against the
+ * state this stream had, and appended with that stream revision, so a share and a withdrawal of
+ * the same subject are serialised and a share can never follow a withdrawal it could have seen.
+ */
+
+/** Every event on the stream carries its id (deterministic when we emit it, stored when replayed). */
+export type SubjectStreamEvent = SubjectEvent & { eventId: string };
+
+export interface ConsentRecord {
+  consentId: string;
+  /** The ConsentGranted event, cited by every share that relies on this consent. */
+  eventId: string;
+  purposeId: string;
+  recipientId: string | null;
+  notice: NoticeReference;
+  language: string;
+  dataCategories: readonly string[];
+  sensitive: boolean;
+  collection: Collection;
+  grantedAt: string;
+  expiresAt: string | null;
+  withdrawn: { withdrawalId: string; withdrawnAt: string; eventId: string } | null;
+  /** How many shares relied on it: who must be told on withdrawal. */
+  sharesCount: number;
+}
+
+export interface ShareRecord {
+  shareId: string;
+  recipientId: string;
+  purposeId: string;
+  dataCategories: readonly string[];
+  eventId: string;
+  outcome: 'shared' | 'refused';
+  reason: ShareRefusalReason | null;
+  consentId: string | null;
+  consentEventId: string | null;
+  notice: NoticeReference | null;
+  at: string;
+}
+
+export interface SubjectState {
+  subjectId: string | null;
+  consents: ReadonlyMap<string, ConsentRecord>;
+  attempts: ReadonlyMap<string, { reasons: readonly InvalidConsentReason[]; purposeId: string; recipientId: string | null }>;
+  withdrawals: ReadonlyMap<string, readonly string[]>;
+  /** Keyed by `<recipientId>/<shareId>`: a share id is the recipient's own idempotency key. */
+  shares: ReadonlyMap<string, ShareRecord>;
+}
+
+/** Broken invariants throw (never an expected failure); `invariant` from @attest/decider is an arrow function, which TS cannot use as an assertion here. */
+const check = (condition: boolean, message: string): void => {
+  if (!condition) throw new InvariantViolation(message);
+};
+const must = <T>(value: T | null | undefined, message: string): T => {
+  if (value === null || value === undefined) throw new InvariantViolation(message);
+  return value;
+};
+
+// ─── commands ─────────────────────────────────────────────────────────────────────────────
+
+export interface GrantConsent {
+  type: 'GrantConsent';
+  subjectId: string;
+  /** Client-supplied: the idempotency key of this decision and the consent's id. */
+  consentId: string;
+  purposeId: string;
+  recipientId: string | null;
+  /** The notice version shown, and the hash of the text the client showed. */
+  notice: NoticeReference;
+  language: string;
+  collection: Collection;
+  expiresAt: string | null;
+  evidence: Evidence;
+  now: string;
+  catalogue: CatalogueState;
+}
+
+export type WithdrawalTarget =
+  | { scope: 'consent'; consentId: string }
+  /** `recipientId` undefined: every recipient of that purpose; null: only the controller's own use. */
+  | { scope: 'purpose'; purposeId: string; recipientId?: string | null }
+  | { scope: 'all' };
+
+export interface WithdrawConsent {
+  type: 'WithdrawConsent';
+  subjectId: string;
+  withdrawalId: string;
+  target: WithdrawalTarget;
+  now: string;
+}
+
+export interface RequestDataShare {
+  type: 'RequestDataShare';
+  subjectId: string;
+  shareId: string;
+  recipientId: string;
+  purposeId: string;
+  dataCategories: readonly string[];
+  /**
+   * The purpose the data was collected for, when the caller serves derived data (credit
+   * features are collected for credit-scoring): a requested purpose incompatible with it is
+   * refused whatever the subject consented to.
+   */
+  collectedFor: string | null;
+  now: string;
+  catalogue: CatalogueState;
+}
+
+export type SubjectCommand = GrantConsent | WithdrawConsent | RequestDataShare;
+
+export type SubjectFailure =
+  | InvalidConsentReason
+  | ShareRefusalReason
+  | 'NOTICE_NOT_FOUND'
+  | 'PURPOSE_NOT_FOUND'
+  | 'RECIPIENT_NOT_FOUND'
+  | 'CONSENT_NOT_FOUND'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'VALIDATION_FAILED';
+
+type SubjectDecision = Decision<SubjectStreamEvent, SubjectFailure>;
+
+// ─── the share gate (pure, reusable) ──────────────────────────────────────────────────────
+
+export type ShareVerdict =
+  | { allowed: true; consent: ConsentRecord }
+  | { allowed: false; reason: ShareRefusalReason; detail: string; consent: ConsentRecord | null };
+
+const blockingReason = (
+  consent: ConsentRecord,
+  use: { dataCategories: readonly string[]; now: string },
+  catalogue: CatalogueState,
+): ShareRefusalReason | null => {
+  if (consent.withdrawn) return 'WITHDRAWN';
+  if (consent.expiresAt !== null && use.now >= consent.expiresAt) return 'EXPIRED';
+  const coverage = noticeCoverage(catalogue, consent.notice, {
+    purposeId: consent.purposeId,
+    recipientId: consent.recipientId,
+    dataCategories: use.dataCategories,
+  });
+  return coverage === 'covered' ? null : coverage;
+};
+
+const REASON_DETAIL: Record<ShareRefusalReason, string> = {
+  NO_CONSENT: 'no consent of this subject covers this purpose, recipient and data',
+  WITHDRAWN: 'the subject withdrew the consent this share would rely on',
+  EXPIRED: 'the consent this share would rely on has expired',
+  PURPOSE_INCOMPATIBLE: 'the requested purpose is not compatible with the purpose consented to',
+  RECIPIENT_NOT_COVERED: 'the subject consented to this purpose for other recipients, not this one',
+  NOTICE_OUTDATED: 'the notice changed this scope since the consent was given; the subject must consent again',
+};
+
+/**
+ * The hard gate between consent and every data share: a pure function of the subject's state,
+ * the request and the catalogue. It picks the newest consent that covers the use; when none
+ * does, the reason is that of the newest candidate (withdrawn, expired, outdated) or says why
+ * there is no candidate at all.
+ */
+export const evaluateShare = (
+  state: SubjectState,
+  request: Pick<RequestDataShare, 'recipientId' | 'purposeId' | 'dataCategories' | 'collectedFor' | 'now'>,
+  catalogue: CatalogueState,
+): ShareVerdict => {
+  const refuse = (reason: ShareRefusalReason, consent: ConsentRecord | null = null, detail = REASON_DETAIL[reason]): ShareVerdict => ({
+    allowed: false,
+    reason,
+    detail,
+    consent,
+  });
+  if (request.collectedFor !== null && !purposeCovers(catalogue, request.collectedFor, request.purposeId))
+    return refuse('PURPOSE_INCOMPATIBLE', null, `data collected for ${request.collectedFor} may not be used for ${request.purposeId}`);
+  const all = [...state.consents.values()];
+  const candidates = all.filter((c) => c.recipientId === request.recipientId && purposeCovers(catalogue, c.purposeId, request.purposeId));
+  if (candidates.length === 0) {
+    if (all.some((c) => c.recipientId === request.recipientId && !c.withdrawn)) return refuse('PURPOSE_INCOMPATIBLE');
+    if (all.some((c) => purposeCovers(catalogue, c.purposeId, request.purposeId))) return refuse('RECIPIENT_NOT_COVERED');
+    return refuse('NO_CONSENT');
+  }
+  let newest: { consent: ConsentRecord; reason: ShareRefusalReason } | null = null;
+  for (let i = candidates.length - 1; i >= 0; i--) {
+    const consent = candidates[i];
+    if (!consent) continue;
+    const reason = blockingReason(consent, request, catalogue);
+    if (reason === null) return { allowed: true, consent };
+    newest ??= { consent, reason };
+  }
+  const blocked = must(newest, 'a non-empty candidate list yields a reason');
+  return refuse(blocked.reason, blocked.consent);
+};
+
+// ─── decide ───────────────────────────────────────────────────────────────────────────────
+
+const grant = (command: GrantConsent, state: SubjectState): SubjectDecision => {
+  const { catalogue } = command;
+  const existing = state.consents.get(command.consentId);
+  if (existing) {
+    const same =
+      existing.purposeId === command.purposeId &&
+      existing.recipientId === command.recipientId &&
+      existing.notice.noticeId === command.notice.noticeId &&
+      existing.notice.version === command.notice.version;
+    return same
+      ? accept()
+      : reject('IDEMPOTENCY_KEY_REUSED', `consent id ${command.consentId} was already used for another decision`, { field: 'body.consentId' });
+  }
+  const attempt = state.attempts.get(command.consentId);
+  if (attempt) {
+    const first = attempt.reasons[0] ?? 'PRE_TICKED_CONSENT';
+    return reject(first, `this attempt was already refused: ${attempt.reasons.join(', ')}`, { context: { reasons: attempt.reasons.join(',') } });
+  }
+  const purpose = catalogue.purposes.get(command.purposeId);
+  if (!purpose) return reject('PURPOSE_NOT_FOUND', `purpose ${command.purposeId} is not defined`, { field: 'body.purposeId' });
+  if (command.recipientId !== null && !catalogue.recipients.has(command.recipientId))
+    return reject('RECIPIENT_NOT_FOUND', `recipient ${command.recipientId} is not registered`, { field: 'body.recipientId' });
+  const version = noticeVersion(catalogue, command.notice.noticeId, command.notice.version);
+  if (!version)
+    return reject('NOTICE_NOT_FOUND', `notice ${command.notice.noticeId} has no version ${command.notice.version}`, { field: 'body.notice' });
+  if (command.language !== version.language)
+    return reject('VALIDATION_FAILED', `notice version ${version.version} is in ${version.language}, not ${command.language}`, {
+      field: 'body.language',
+    });
+  if (command.expiresAt !== null && command.expiresAt <= command.now)
+    return reject('VALIDATION_FAILED', 'expiresAt must be in the future', { field: 'body.expiresAt' });
+
+  const { collection } = command;
+  const reasons: InvalidConsentReason[] = [];
+  if (collection.checkboxDefault === 'checked') reasons.push('PRE_TICKED_CONSENT');
+  if (collection.alsoAccepted.some((a) => a.kind !== 'consent')) reasons.push('BUNDLED_CONSENT');
+  if (command.notice.textHash !== version.textHash) reasons.push('NOTICE_HASH_MISMATCH');
+  if (!version.purposes.includes(command.purposeId)) reasons.push('PURPOSE_NOT_IN_NOTICE');
+  if (command.recipientId !== null && !version.recipients.includes(command.recipientId)) reasons.push('RECIPIENT_NOT_IN_NOTICE');
+  // PIPL Art. 23 and 29: a share with a third party, or sensitive data, needs its own act.
+  const needsSeparate = purpose.sensitive || command.recipientId !== null;
+  if (needsSeparate && (!collection.action.dedicated || collection.alsoAccepted.length > 0)) reasons.push('SEPARATE_CONSENT_REQUIRED');
+
+  const notice = referenceOf(version);
+  const [first] = reasons;
+  if (first) {
+    const refused: ConsentAttemptRejectedEvent & { eventId: string } = {
+      type: 'ConsentAttemptRejected',
+      eventId: deterministicEventId('subject', command.subjectId, 'attempt', command.consentId),
+      data: {
+        attemptId: command.consentId,
+        subjectId: command.subjectId,
+        purposeId: command.purposeId,
+        recipientId: command.recipientId,
+        notice,
+        citedTextHash: command.notice.textHash,
+        reasons,
+        collection,
+        attemptedAt: command.now,
+      },
+      pii: command.evidence,
+    };
+    return reject(first, `not valid consent: ${reasons.join(', ')}`, { record: [refused], context: { reasons: reasons.join(',') } });
+  }
+  return accept<SubjectStreamEvent>({
+    type: 'ConsentGranted',
+    eventId: deterministicEventId('subject', command.subjectId, 'consent', command.consentId),
+    data: {
+      consentId: command.consentId,
+      subjectId: command.subjectId,
+      purposeId: command.purposeId,
+      recipientId: command.recipientId,
+      notice,
+      language: version.language,
+      dataCategories: [...version.dataCategories],
+      sensitive: purpose.sensitive,
+      collection,
+      grantedAt: command.now,
+      expiresAt: command.expiresAt,
+    },
+    pii: command.evidence,
+  });
+};
+
+const matchesTarget = (consent: ConsentRecord, target: WithdrawalTarget): boolean => {
+  switch (target.scope) {
+    case 'all':
+      return true;
+    case 'consent':
+      return consent.consentId === target.consentId;
+    case 'purpose':
+      return consent.purposeId === target.purposeId && (target.recipientId === undefined || consent.recipientId === target.recipientId);
+  }
+};
+
+const withdraw = (command: WithdrawConsent, state: SubjectState): SubjectDecision => {
+  // Idempotent twice over: a repeated withdrawal id changes nothing, and so does withdrawing
+  // what is already withdrawn (the state says so).
+  if (state.withdrawals.has(command.withdrawalId)) return accept();
+  const { target } = command;
+  if (target.scope === 'consent' && !state.consents.has(target.consentId))
+    return reject('CONSENT_NOT_FOUND', `this subject has no consent ${target.consentId}`, { field: 'body.consentId' });
+  const events: SubjectStreamEvent[] = [];
+  for (const consent of state.consents.values()) {
+    if (consent.withdrawn || !matchesTarget(consent, target)) continue;
+    const withdrawn: ConsentWithdrawnEvent & { eventId: string } = {
+      type: 'ConsentWithdrawn',
+      eventId: deterministicEventId('subject', command.subjectId, 'withdrawal', command.withdrawalId, consent.consentId),
+      data: {
+        withdrawalId: command.withdrawalId,
+        consentId: consent.consentId,
+        subjectId: command.subjectId,
+        purposeId: consent.purposeId,
+        recipientId: consent.recipientId,
+        notice: consent.notice,
+        scope: target.scope,
+        withdrawnAt: command.now,
+      },
+    };
+    events.push(withdrawn);
+    if (consent.recipientId !== null && consent.sharesCount > 0) {
+      const notificationId = deterministicEventId('subject', command.subjectId, 'notification', command.withdrawalId, consent.consentId);
+      const notified: WithdrawalNotificationIssuedEvent & { eventId: string } = {
+        type: 'WithdrawalNotificationIssued',
+        eventId: notificationId,
+        data: {
+          notificationId,
+          withdrawalId: command.withdrawalId,
+          consentId: consent.consentId,
+          subjectId: command.subjectId,
+          recipientId: consent.recipientId,
+          notice: consent.notice,
+          sharesUnderConsent: consent.sharesCount,
+          issuedAt: command.now,
+        },
+      };
+      events.push(notified);
+    }
+  }
+  return accept(...events);
+};
+
+export const shareKey = (recipientId: string, shareId: string) => `${recipientId}/${shareId}`;
+
+const share = (command: RequestDataShare, state: SubjectState): SubjectDecision => {
+  const previous = state.shares.get(shareKey(command.recipientId, command.shareId));
+  if (previous) {
+    if (previous.purposeId !== command.purposeId)
+      return reject('IDEMPOTENCY_KEY_REUSED', `share id ${command.shareId} was already used for another request`, { field: 'body.shareId' });
+    if (previous.outcome === 'shared') return accept();
+    const reason = previous.reason ?? 'NO_CONSENT';
+    return reject(reason, REASON_DETAIL[reason], { context: { shareId: command.shareId } });
+  }
+  if (!command.catalogue.purposes.has(command.purposeId))
+    return reject('PURPOSE_NOT_FOUND', `purpose ${command.purposeId} is not defined`, { field: 'body.purposeId' });
+  if (!command.catalogue.recipients.has(command.recipientId))
+    return reject('RECIPIENT_NOT_FOUND', `recipient ${command.recipientId} is not registered`, { field: 'params.recipientId' });
+  const verdict = evaluateShare(state, command, command.catalogue);
+  const eventId = deterministicEventId('subject', command.subjectId, 'share', command.recipientId, command.shareId);
+  const base = {
+    shareId: command.shareId,
+    subjectId: command.subjectId,
+    recipientId: command.recipientId,
+    purposeId: command.purposeId,
+    dataCategories: [...command.dataCategories],
+  };
+  if (verdict.allowed) {
+    const shared: DataSharedEvent & { eventId: string } = {
+      type: 'DataShared',
+      eventId,
+      data: { ...base, consentId: verdict.consent.consentId, consentEventId: verdict.consent.eventId, notice: verdict.consent.notice, sharedAt: command.now },
+    };
+    return accept(shared);
+  }
+  const refused: DataShareRefusedEvent & { eventId: string } = {
+    type: 'DataShareRefused',
+    eventId,
+    data: {
+      ...base,
+      reason: verdict.reason,
+      consentId: verdict.consent?.consentId ?? null,
+      notice: verdict.consent?.notice ?? null,
+      refusedAt: command.now,
+    },
+  };
+  return reject(verdict.reason, verdict.detail, { record: [refused], context: { shareId: command.shareId } });
+};
+
+// ─── evolve ───────────────────────────────────────────────────────────────────────────────
+
+const withEntry = <V>(map: ReadonlyMap<string, V>, key: string, value: V): ReadonlyMap<string, V> => new Map(map).set(key, value);
+
+export const evolveSubject = (state: SubjectState, event: SubjectStreamEvent): SubjectState => {
+  const subjectId = state.subjectId ?? event.data.subjectId;
+  check(subjectId === event.data.subjectId, `event ${event.eventId} belongs to subject ${event.data.subjectId}, not ${subjectId}`);
+  switch (event.type) {
+    case 'ConsentGranted': {
+      const d = event.data;
+      const record: ConsentRecord = {
+        consentId: d.consentId,
+        eventId: event.eventId,
+        purposeId: d.purposeId,
+        recipientId: d.recipientId,
+        notice: d.notice,
+        language: d.language,
+        dataCategories: d.dataCategories,
+        sensitive: d.sensitive,
+        collection: d.collection,
+        grantedAt: d.grantedAt,
+        expiresAt: d.expiresAt,
+        withdrawn: null,
+        sharesCount: 0,
+      };
+      return { ...state, subjectId, consents: withEntry(state.consents, d.consentId, record) };
+    }
+    case 'ConsentAttemptRejected': {
+      const d = event.data;
+      return { ...state, subjectId, attempts: withEntry(state.attempts, d.attemptId, { reasons: d.reasons, purposeId: d.purposeId, recipientId: d.recipientId }) };
+    }
+    case 'ConsentWithdrawn': {
+      const d = event.data;
+      const consent = must(state.consents.get(d.consentId), `withdrawal of unknown consent ${d.consentId}`);
+      const withdrawals = withEntry(state.withdrawals, d.withdrawalId, [...(state.withdrawals.get(d.withdrawalId) ?? []), d.consentId]);
+      const withdrawn = { withdrawalId: d.withdrawalId, withdrawnAt: d.withdrawnAt, eventId: event.eventId };
+      return { ...state, subjectId, withdrawals, consents: withEntry(state.consents, d.consentId, { ...consent, withdrawn }) };
+    }
+    case 'WithdrawalNotificationIssued':
+      return { ...state, subjectId };
+    case 'DataShared': {
+      const d = event.data;
+      const consent = must(state.consents.get(d.consentId), `share relies on unknown consent ${d.consentId}`);
+      const record: ShareRecord = {
+        shareId: d.shareId,
+        recipientId: d.recipientId,
+        purposeId: d.purposeId,
+        dataCategories: d.dataCategories,
+        eventId: event.eventId,
+        outcome: 'shared',
+        reason: null,
+        consentId: d.consentId,
+        consentEventId: d.consentEventId,
+        notice: d.notice,
+        at: d.sharedAt,
+      };
+      return {
+        ...state,
+        subjectId,
+        consents: withEntry(state.consents, d.consentId, { ...consent, sharesCount: consent.sharesCount + 1 }),
+        shares: withEntry(state.shares, shareKey(d.recipientId, d.shareId), record),
+      };
+    }
+    case 'DataShareRefused': {
+      const d = event.data;
+      const record: ShareRecord = {
+        shareId: d.shareId,
+        recipientId: d.recipientId,
+        purposeId: d.purposeId,
+        dataCategories: d.dataCategories,
+        eventId: event.eventId,
+        outcome: 'refused',
+        reason: d.reason,
+        consentId: d.consentId,
+        consentEventId: null,
+        notice: d.notice,
+        at: d.refusedAt,
+      };
+      return { ...state, subjectId, shares: withEntry(state.shares, shareKey(d.recipientId, d.shareId), record) };
+    }
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown subject event ${String(unknown)}`);
+    }
+  }
+};
+
+export const initialSubjectState = (): SubjectState => ({
+  subjectId: null,
+  consents: new Map(),
+  attempts: new Map(),
+  withdrawals: new Map(),
+  shares: new Map(),
+});
+
+export const subjectDecider: Decider<SubjectCommand, SubjectStreamEvent, SubjectState, SubjectFailure> = {
+  initialState: initialSubjectState,
+  evolve: evolveSubject,
+  decide: (command, state) => {
+    check(state.subjectId === null || state.subjectId === command.subjectId, 'a command reached another subject\'s stream');
+    switch (command.type) {
+      case 'GrantConsent':
+        return grant(command, state);
+      case 'WithdrawConsent':
+        return withdraw(command, state);
+      case 'RequestDataShare':
+        return share(command, state);
+      default: {
+        const unknown: never = command;
+        throw new Error(`unknown command ${String(unknown)}`);
+      }
+    }
+  },
+};
