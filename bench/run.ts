@@ -3,9 +3,10 @@
  * starts with the words given. Results go to bench/results.json and docs/BENCHMARKS.md.
  */
 import { Benchmark, printResult, record, machine } from './lib/report';
+import { auditBenchmarks } from './audit.bench';
 import { eventStoreBenchmarks } from './event-store.bench';
 
-const all: Benchmark[] = [...eventStoreBenchmarks];
+const all: Benchmark[] = [...eventStoreBenchmarks, ...auditBenchmarks];
 
 const main = async () => {
   const wanted = process.argv.slice(2);

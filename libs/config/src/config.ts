@@ -27,6 +27,17 @@ const environment = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ATTEST_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(50 * 1024 * 1024).default(64 * 1024),
     ATTEST_READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().min(0).max(30_000).default(5_000),
+    /** The Merkle log's identity (the checkpoint origin line and signed-note key name). */
+    ATTEST_LOG_ORIGIN: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 printable ASCII characters without spaces')
+      .default('attest.local/log'),
+    /** Ed25519 PKCS#8 PEM key that signs checkpoints; default <data dir>/keys/log-signing-key.pem (created in dev/test). */
+    ATTEST_LOG_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    /** A checkpoint is signed once this many leaves are not yet covered by one… */
+    ATTEST_CHECKPOINT_EVERY_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+    /** …or once this much time has passed since the last one, if anything new was logged. */
+    ATTEST_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   })
   .superRefine((env, ctx) => {
     if (env.ATTEST_STORE === 'postgres' && !env.ATTEST_POSTGRES_URL)
@@ -50,6 +61,14 @@ export interface AttestConfig {
   http: { host: string; port: number; bodyLimitBytes: number };
   logLevel: Environment['LOG_LEVEL'];
   readYourWritesTimeoutMs: number;
+  audit: {
+    origin: string;
+    signingKeyPath: string;
+    /** Generate the signing key when the file is missing: dev and test only, never production. */
+    createSigningKey: boolean;
+    checkpointEveryEvents: number;
+    checkpointIntervalMs: number;
+  };
   env: Environment;
 }
 
@@ -80,6 +99,13 @@ export const loadConfig = (source: Record<string, string | undefined> = process.
     http: { host: env.HOST, port: env.PORT, bodyLimitBytes: env.ATTEST_BODY_LIMIT_BYTES },
     logLevel: env.LOG_LEVEL,
     readYourWritesTimeoutMs: env.ATTEST_READ_YOUR_WRITES_TIMEOUT_MS,
+    audit: {
+      origin: env.ATTEST_LOG_ORIGIN,
+      signingKeyPath: env.ATTEST_LOG_SIGNING_KEY_FILE ? resolve(env.ATTEST_LOG_SIGNING_KEY_FILE) : join(dataDir, 'keys', 'log-signing-key.pem'),
+      createSigningKey: env.ATTEST_MODE !== 'production',
+      checkpointEveryEvents: env.ATTEST_CHECKPOINT_EVERY_EVENTS,
+      checkpointIntervalMs: env.ATTEST_CHECKPOINT_INTERVAL_MS,
+    },
     env,
   };
 };

@@ -1,0 +1,61 @@
+import canonicalize from 'canonicalize';
+import { z } from 'zod';
+import type { StoredEvent } from '@attest/event-store';
+
+/**
+ * The log entry of an event: the UTF-8 bytes of the RFC 8785 (JCS) canonical JSON of the event
+ * *as stored* — the same envelope fields the API shows, positions and revisions as decimal
+ * strings, `pii` as stored (ciphertext once the crypto-shredding issue lands), so erasing a
+ * subject's key never changes a leaf. The field list is written out here on purpose: it is a
+ * published format (docs/audit-bundle-format.md), and must not follow edits to other envelopes.
+ */
+const jsonValue: z.ZodType<unknown> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+);
+const decimal = z.string().regex(/^(0|[1-9]\d{0,19})$/, 'must be a non-negative integer in decimal digits');
+
+export const entryEnvelopeSchema = z.strictObject({
+  eventId: z.string().min(1).max(200),
+  streamId: z.string().min(1).max(200),
+  streamRevision: decimal,
+  globalPosition: decimal,
+  type: z.string().min(1).max(200),
+  schemaVersion: z.number().int().min(1),
+  data: z.record(z.string(), jsonValue),
+  pii: z.record(z.string(), jsonValue).nullable(),
+  metadata: z.strictObject({
+    recordedAt: z.string(),
+    correlationId: z.string(),
+    causationId: z.string().nullable(),
+    actor: z.string(),
+  }),
+});
+
+export type EntryEnvelope = z.output<typeof entryEnvelopeSchema>;
+
+export const entryEnvelopeOf = (event: StoredEvent): EntryEnvelope => ({
+  eventId: event.eventId,
+  streamId: event.streamId,
+  streamRevision: event.streamRevision.toString(),
+  globalPosition: event.globalPosition.toString(),
+  type: event.type,
+  schemaVersion: event.schemaVersion,
+  data: event.data,
+  pii: event.pii,
+  metadata: {
+    recordedAt: event.metadata.recordedAt,
+    correlationId: event.metadata.correlationId,
+    causationId: event.metadata.causationId,
+    actor: event.metadata.actor,
+  },
+});
+
+/** RFC 8785 canonical bytes of an envelope. */
+export const canonicalEntry = (envelope: EntryEnvelope): Buffer => {
+  const text = canonicalize(envelope);
+  // canonicalize only answers undefined for undefined input; an envelope is always an object.
+  if (text === undefined) throw new Error('an event envelope has no canonical form');
+  return Buffer.from(text, 'utf8');
+};
+
+export const entryOfStoredEvent = (event: StoredEvent): Buffer => canonicalEntry(entryEnvelopeOf(event));
