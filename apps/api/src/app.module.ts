@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import { AttestConfig } from '@attest/config';
+import { AuditModule } from './audit/audit.module';
 import { HealthController } from './health/health.controller';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 
@@ -23,6 +24,7 @@ export class AppModule {
         }),
         CqrsModule.forRoot(),
         InfrastructureModule.forRoot(config),
+        AuditModule,
       ],
       controllers: [HealthController],
     };
