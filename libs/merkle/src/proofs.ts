@@ -103,6 +103,8 @@ export type ProofVerdict = { ok: true } | { ok: false; failure: ProofFailure; de
 const fail = (failure: ProofFailure, detail: string): ProofVerdict => ({ ok: false, failure, detail });
 
 const isSize = (n: number) => Number.isSafeInteger(n) && n >= 0;
+const lsb = (n: number): boolean => n % 2 === 1;
+const half = (n: number): number => Math.floor(n / 2);
 
 /** RFC 9162 §2.1.3.2, step by step. */
 export const verifyInclusion = (
@@ -115,35 +117,36 @@ export const verifyInclusion = (
   // 1. Compare leaf_index against tree_size. If leaf_index is greater than or equal to tree_size, fail.
   if (!isSize(leafIndex) || !isSize(treeSize) || leafIndex >= treeSize)
     return fail('INDEX_OUT_OF_RANGE', `leaf index ${leafIndex} is not below tree size ${treeSize}`);
-  // Sizes are below 2^40; BigInt keeps the shifts exact past 2^31 (JS bitwise operators are 32-bit).
+  // JS bitwise operators are 32-bit and sizes go to 2^40, so LSB and right shifts are written
+  // as `% 2` and halving, exact for any safe integer.
   // 2. Set fn to leaf_index and sn to tree_size - 1.
-  let fn = BigInt(leafIndex);
-  let sn = BigInt(treeSize - 1);
+  let fn = leafIndex;
+  let sn = treeSize - 1;
   // 3. Set r to hash.
   let r: Hash = Buffer.from(leaf);
   // 4. For each value p in the inclusion_path array:
   for (const p of inclusionPath) {
     // a. If sn is 0, then stop the iteration and fail the proof verification.
-    if (sn === 0n) return fail('PATH_TOO_LONG', `the path has more than the ${inclusionPath.length - 1} node(s) this position needs`);
+    if (sn === 0) return fail('PATH_TOO_LONG', `the path has more than the ${inclusionPath.length - 1} node(s) this position needs`);
     // b. If LSB(fn) is set, or if fn is equal to sn, then:
-    if ((fn & 1n) === 1n || fn === sn) {
+    if (lsb(fn) || fn === sn) {
       // i. Set r to HASH(0x01 || p || r).
       r = nodeHash(p, r);
       // ii. If LSB(fn) is not set, then right-shift both fn and sn equally until either LSB(fn) is set or fn is 0.
-      while ((fn & 1n) === 0n && fn !== 0n) {
-        fn >>= 1n;
-        sn >>= 1n;
+      while (!lsb(fn) && fn !== 0) {
+        fn = half(fn);
+        sn = half(sn);
       }
     } else {
       // Otherwise: Set r to HASH(0x01 || r || p).
       r = nodeHash(r, p);
     }
     // c. Finally, right-shift both fn and sn one time.
-    fn >>= 1n;
-    sn >>= 1n;
+    fn = half(fn);
+    sn = half(sn);
   }
   // 5. Compare sn to 0. Compare r against the root_hash. If sn is equal to 0 and r and the root_hash are equal, verified.
-  if (sn !== 0n) return fail('PATH_TOO_SHORT', 'the path ends before reaching the root');
+  if (sn !== 0) return fail('PATH_TOO_SHORT', 'the path ends before reaching the root');
   if (!hashesEqual(r, rootHash)) return fail('ROOT_MISMATCH', 'the path leads to a different root hash');
   return { ok: true };
 };
@@ -172,12 +175,12 @@ export const verifyConsistency = (
   // 2. If first is an exact power of 2, then prepend first_hash to the consistency_path array.
   const path: Uint8Array[] = isPowerOfTwo(first) ? [firstHash, ...consistencyPath] : [...consistencyPath];
   // 3. Set fn to first - 1 and sn to second - 1.
-  let fn = BigInt(first - 1);
-  let sn = BigInt(second - 1);
+  let fn = first - 1;
+  let sn = second - 1;
   // 4. If LSB(fn) is set, then right-shift both fn and sn equally until LSB(fn) is not set.
-  while ((fn & 1n) === 1n) {
-    fn >>= 1n;
-    sn >>= 1n;
+  while (lsb(fn)) {
+    fn = half(fn);
+    sn = half(sn);
   }
   // 5. Set both fr and sr to the first value in the consistency_path array.
   const [head, ...rest] = path;
@@ -187,27 +190,27 @@ export const verifyConsistency = (
   // 6. For each subsequent value c in the consistency_path array:
   for (const c of rest) {
     // a. If sn is 0, then stop the iteration and fail the proof verification.
-    if (sn === 0n) return fail('PATH_TOO_LONG', 'the proof has more nodes than these tree sizes need');
+    if (sn === 0) return fail('PATH_TOO_LONG', 'the proof has more nodes than these tree sizes need');
     // b. If LSB(fn) is set, or if fn is equal to sn, then:
-    if ((fn & 1n) === 1n || fn === sn) {
+    if (lsb(fn) || fn === sn) {
       // i. Set fr to HASH(0x01 || c || fr).  ii. Set sr to HASH(0x01 || c || sr).
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
       // iii. If LSB(fn) is not set, then right-shift both fn and sn equally until either LSB(fn) is set or fn is 0.
-      while ((fn & 1n) === 0n && fn !== 0n) {
-        fn >>= 1n;
-        sn >>= 1n;
+      while (!lsb(fn) && fn !== 0) {
+        fn = half(fn);
+        sn = half(sn);
       }
     } else {
       // Otherwise: i. Set sr to HASH(0x01 || sr || c).
       sr = nodeHash(sr, c);
     }
     // c. Finally, right-shift both fn and sn one time.
-    fn >>= 1n;
-    sn >>= 1n;
+    fn = half(fn);
+    sn = half(sn);
   }
   // 7. Verify that fr equals first_hash, that sr equals second_hash, and that sn is 0.
-  if (sn !== 0n) return fail('PATH_TOO_SHORT', 'the proof ends before reaching the second root');
+  if (sn !== 0) return fail('PATH_TOO_SHORT', 'the proof ends before reaching the second root');
   if (!hashesEqual(fr, firstHash)) return fail('FIRST_ROOT_MISMATCH', 'the proof does not lead to the first root hash');
   if (!hashesEqual(sr, secondHash)) return fail('SECOND_ROOT_MISMATCH', 'the proof does not lead to the second root hash');
   return { ok: true };

@@ -51,11 +51,28 @@ export const entryEnvelopeOf = (event: StoredEvent): EntryEnvelope => ({
   },
 });
 
-/** RFC 8785 canonical bytes of an envelope. */
-export const canonicalEntry = (envelope: EntryEnvelope): Buffer => {
-  const text = canonicalize(envelope);
-  // canonicalize only answers undefined for undefined input; an envelope is always an object.
-  if (text === undefined) throw new Error('an event envelope has no canonical form');
+const jcs = (value: unknown): string => {
+  const text = canonicalize(value);
+  // canonicalize answers undefined only for undefined input; data and pii are objects or null.
+  if (text === undefined) throw new Error('an event envelope field has no canonical form');
+  return text;
+};
+const str = (value: string | number | null): string => JSON.stringify(value);
+
+/**
+ * RFC 8785 canonical bytes of an envelope. The envelope's own keys are fixed, so they are written
+ * in their JCS order (UTF-16 code-unit order) directly, and only the free-form `data` and `pii`
+ * go through the `canonicalize` library: the same bytes as `canonicalize(envelope)` (a spec
+ * checks it) at close to twice the speed — hashing the log is bound by this function.
+ * For strings and integers JSON.stringify is exactly JCS.
+ */
+export const canonicalEntry = (e: EntryEnvelope): Buffer => {
+  const m = e.metadata;
+  const text =
+    `{"data":${jcs(e.data)},"eventId":${str(e.eventId)},"globalPosition":${str(e.globalPosition)},` +
+    `"metadata":{"actor":${str(m.actor)},"causationId":${str(m.causationId)},"correlationId":${str(m.correlationId)},"recordedAt":${str(m.recordedAt)}},` +
+    `"pii":${e.pii === null ? 'null' : jcs(e.pii)},"schemaVersion":${str(e.schemaVersion)},"streamId":${str(e.streamId)},` +
+    `"streamRevision":${str(e.streamRevision)},"type":${str(e.type)}}`;
   return Buffer.from(text, 'utf8');
 };
 

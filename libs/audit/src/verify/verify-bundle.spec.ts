@@ -1,3 +1,4 @@
+import canonicalize from 'canonicalize';
 import { toJsonEnvelope } from '@attest/event-store';
 import { checkpointOf, NOTICE_TEXT, sampleBundle, sampleLog, signer, treeOf } from '../testing/fixtures';
 import { AuditBundle } from './bundle';
@@ -18,6 +19,13 @@ describe('canonical entry (RFC 8785)', () => {
     expect(text.startsWith('{"data":{"text":')).toBe(true);
     expect(text).toContain('"globalPosition":"1"');
     expect(text).not.toMatch(/\s"|":\s/);
+  });
+
+  it('gives exactly the bytes of the canonicalize library applied to the whole envelope', () => {
+    for (const event of sampleLog()) {
+      const envelope = { ...entryEnvelopeOf(event), data: { ...event.data, 'z\u00e9': [1.5, { y: null, x: 'a"b\u0001' }], A: true } };
+      expect(canonicalEntry(envelope).toString('utf8')).toBe(canonicalize(envelope));
+    }
   });
 
   it('does not depend on key order and follows RFC 8785 number and string rules', () => {
