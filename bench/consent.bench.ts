@@ -109,10 +109,10 @@ const call = (method: string, path: string, token: string, body?: unknown): Prom
 
 const startServer = (dataDir: string, keys: string): ChildProcess => {
   const profile = process.env['CONSENT_BENCH_CPU_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['CONSENT_BENCH_CPU_PROFILE']}`] : [];
-  const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', 'apps/api/src/main.ts'], {
+  const child = spawn(process.execPath, [...profile, '-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'], {
     cwd: join(__dirname, '..'),
     env: {
-      ...process.env, SWC_NODE_PROJECT: 'tsconfig.json', ATTEST_MODE: 'test', LOG_LEVEL: 'warn', ATTEST_DATA_DIR: dataDir,
+      ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: 'tsconfig.json', ATTEST_MODE: 'test', LOG_LEVEL: 'warn', ATTEST_DATA_DIR: dataDir,
       ATTEST_JWT_KEYS: keys, PORT: String(PORT), ATTEST_SQLITE_SYNCHRONOUS: 'FULL',
     },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -3,11 +3,12 @@
  * starts with the words given. Results go to bench/results.json and docs/BENCHMARKS.md.
  */
 import { Benchmark, printResult, record, machine } from './lib/report';
+import { auditBenchmarks } from './audit.bench';
 import { eventStoreBenchmarks } from './event-store.bench';
 import { consentBenchmarks } from './consent.bench';
 import { ledgerBenchmarks } from './ledger.bench';
 
-const all: Benchmark[] = [...eventStoreBenchmarks, ...ledgerBenchmarks, ...consentBenchmarks];
+const all: Benchmark[] = [...eventStoreBenchmarks, ...ledgerBenchmarks, ...consentBenchmarks, ...auditBenchmarks];
 
 const main = async () => {
   const wanted = process.argv.slice(2);

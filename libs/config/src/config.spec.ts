@@ -28,6 +28,20 @@ describe('loadConfig', () => {
   it('puts read models in PostgreSQL with the PostgreSQL store', () => {
     expect(loadConfig({ ATTEST_STORE: 'postgres', ATTEST_POSTGRES_URL: 'postgres://localhost/x' }).readModels).toBe('postgres');
   });
+
+  it('configures the Merkle log: origin, signing key under the data dir, checkpoint cadence', () => {
+    const config = loadConfig({ ATTEST_DATA_DIR: '/tmp/x' });
+    expect(config.audit).toEqual({
+      origin: 'attest.local/log',
+      signingKeyPath: '/tmp/x/keys/log-signing-key.pem',
+      createSigningKey: true,
+      checkpointEveryEvents: 1_000,
+      checkpointIntervalMs: 60_000,
+    });
+    expect(loadConfig({ ATTEST_MODE: 'production', ATTEST_JWT_KEYS: 'k:x', ATTEST_KEKS: 'k:y' }).audit.createSigningKey).toBe(false);
+    expect(() => loadConfig({ ATTEST_LOG_ORIGIN: 'has space' })).toThrow(/ATTEST_LOG_ORIGIN/);
+    expect(() => loadConfig({ ATTEST_CHECKPOINT_EVERY_EVENTS: '0' })).toThrow(/ATTEST_CHECKPOINT_EVERY_EVENTS/);
+  });
 });
 
 describe('loadConfig: token keys', () => {

@@ -49,6 +49,17 @@ const environment = z
     ATTEST_COMMISSION_BASIS_POINTS: z.coerce.number().int().min(0).max(10_000).default(500),
     /** How long a friend-request fee stays held before it may be expired (returned to the sender). */
     ATTEST_FRIEND_REQUEST_HOLD_SECONDS: z.coerce.number().int().min(1).max(365 * 24 * 3600).default(7 * 24 * 3600),
+    /** The Merkle log's identity (the checkpoint origin line and signed-note key name). */
+    ATTEST_LOG_ORIGIN: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 printable ASCII characters without spaces')
+      .default('attest.local/log'),
+    /** Ed25519 PKCS#8 PEM key that signs checkpoints; default <data dir>/keys/log-signing-key.pem (created in dev/test). */
+    ATTEST_LOG_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    /** A checkpoint is signed once this many leaves are not yet covered by one… */
+    ATTEST_CHECKPOINT_EVERY_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+    /** …or once this much time has passed since the last one, if anything new was logged. */
+    ATTEST_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   })
   .superRefine((env, ctx) => {
     if (env.ATTEST_STORE === 'postgres' && !env.ATTEST_POSTGRES_URL)
@@ -83,6 +94,14 @@ export interface AttestConfig {
   projections: 'inline' | 'external';
   auth: { keys: string | undefined; activeKid: string | undefined; issuer: string; audience: string };
   ledger: { tipLimits: string; commissionBasisPoints: number; friendRequestHoldSeconds: number };
+  audit: {
+    origin: string;
+    signingKeyPath: string;
+    /** Generate the signing key when the file is missing: dev and test only, never production. */
+    createSigningKey: boolean;
+    checkpointEveryEvents: number;
+    checkpointIntervalMs: number;
+  };
   env: Environment;
 }
 
@@ -127,6 +146,13 @@ export const loadConfig = (source: Record<string, string | undefined> = process.
       tipLimits: env.ATTEST_TIP_LIMITS,
       commissionBasisPoints: env.ATTEST_COMMISSION_BASIS_POINTS,
       friendRequestHoldSeconds: env.ATTEST_FRIEND_REQUEST_HOLD_SECONDS,
+    },
+    audit: {
+      origin: env.ATTEST_LOG_ORIGIN,
+      signingKeyPath: env.ATTEST_LOG_SIGNING_KEY_FILE ? resolve(env.ATTEST_LOG_SIGNING_KEY_FILE) : join(dataDir, 'keys', 'log-signing-key.pem'),
+      createSigningKey: env.ATTEST_MODE !== 'production',
+      checkpointEveryEvents: env.ATTEST_CHECKPOINT_EVERY_EVENTS,
+      checkpointIntervalMs: env.ATTEST_CHECKPOINT_INTERVAL_MS,
     },
     env,
   };

@@ -154,9 +154,12 @@ export class ProjectionRunner {
     const { projection } = running;
     await this.readModels.transaction(async (tx) => {
       const stored = projection.input === 'stored';
-      for (const event of batch) {
-        if (handled !== 'all' && !handled.has(event.type)) continue;
-        await projection.apply(stored ? event : await this.store.decode<RecordedEvent>(event), tx);
+      const events = handled === 'all' ? batch : batch.filter((event) => handled.has(event.type));
+      const input = stored ? events : await Promise.all(events.map((event) => this.store.decode<RecordedEvent>(event)));
+      if (projection.applyBatch) {
+        if (input.length > 0) await projection.applyBatch(input, tx);
+      } else {
+        for (const event of input) await projection.apply(event, tx);
       }
       await this.saveCheckpoint(tx, projection, last.globalPosition);
     });

@@ -24,4 +24,11 @@ export interface Projection {
   /** Tables dropped when the projection is rebuilt. */
   readonly tables: readonly string[];
   apply(event: RecordedEvent | StoredEvent, tx: ReadModelQueries): Promise<void>;
+  /**
+   * Optional: the handled events of one batch at once, in order, inside the batch's transaction
+   * (the runner then calls this instead of `apply`). Must have the same effect as `apply` on each
+   * event in turn; it exists for projections whose per-event cost is dominated by round trips
+   * (the Merkle log writes its nodes in multi-row inserts).
+   */
+  applyBatch?(events: ReadonlyArray<RecordedEvent | StoredEvent>, tx: ReadModelQueries): Promise<void>;
 }

@@ -1,0 +1,4 @@
+export * from './hash';
+export * from './memory-tree';
+export * from './proofs';
+export * from './ranges';

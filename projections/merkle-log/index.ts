@@ -1,0 +1,2 @@
+export * from './merkle-log.projection';
+export * from './merkle-log.reader';
