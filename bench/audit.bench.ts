@@ -62,7 +62,8 @@ export const auditBenchmarks: Benchmark[] = [
       const dir = mkdtempSync(join(tmpdir(), 'attest-bench-audit-'));
       const readModels = new SqliteReadModelStore(join(dir, 'rm.sqlite'));
       try {
-        for (const ddl of merkleLogProjection.schema) await readModels.exec(ddl);
+        const schema = merkleLogProjection.schema;
+        for (const ddl of typeof schema === 'function' ? schema('sqlite') : schema) await readModels.exec(ddl);
         const leaves = 1_000_000;
         // 1. Appends: canonical JSON, SHA-256, leaf + completed nodes written, 1,000 per transaction.
         // Events are built before the clock starts (they come from the store in real life).

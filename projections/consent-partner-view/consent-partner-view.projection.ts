@@ -57,7 +57,7 @@ export const queryPartnerSubjects = async (
   const rows = await db.all<Row>(
     `SELECT subject_id, consent_id, purpose_id, notice_id, notice_version, notice_hash, granted_at, expires_at FROM ${TABLE}
      WHERE recipient_id = ? AND (subject_id > ? OR (subject_id = ? AND consent_id > ?))
-       AND (expires_at IS NULL OR expires_at > ?) AND (? IS NULL OR purpose_id = ?)
+       AND (expires_at IS NULL OR expires_at > ?) AND (CAST(? AS TEXT) IS NULL OR purpose_id = ?)
      ORDER BY subject_id, consent_id LIMIT ?`,
     recipientId, after.subjectId, after.subjectId, after.consentId, page.now, page.purposeId, page.purposeId, limit + 1,
   );

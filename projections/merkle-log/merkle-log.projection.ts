@@ -86,12 +86,19 @@ export const merkleLogProjection: Projection = {
   version: 1,
   handles: 'all',
   input: 'stored',
-  schema: [
-    // INTEGER PRIMARY KEY is SQLite's rowid: the cheapest possible append and point read.
-    'CREATE TABLE IF NOT EXISTS merkle_leaves (position INTEGER PRIMARY KEY, leaf_index INTEGER NOT NULL, event_id TEXT NOT NULL)',
-    'CREATE UNIQUE INDEX IF NOT EXISTS merkle_leaves_event_id ON merkle_leaves (event_id)',
-    'CREATE TABLE IF NOT EXISTS merkle_nodes (id INTEGER PRIMARY KEY, hash BLOB NOT NULL)',
-  ],
+  schema: (dialect) =>
+    dialect === 'sqlite'
+      ? [
+          // INTEGER PRIMARY KEY is SQLite's rowid: the cheapest possible append and point read.
+          'CREATE TABLE IF NOT EXISTS merkle_leaves (position INTEGER PRIMARY KEY, leaf_index INTEGER NOT NULL, event_id TEXT NOT NULL)',
+          'CREATE UNIQUE INDEX IF NOT EXISTS merkle_leaves_event_id ON merkle_leaves (event_id)',
+          'CREATE TABLE IF NOT EXISTS merkle_nodes (id INTEGER PRIMARY KEY, hash BLOB NOT NULL)',
+        ]
+      : [
+          'CREATE TABLE IF NOT EXISTS merkle_leaves (position BIGINT PRIMARY KEY, leaf_index BIGINT NOT NULL, event_id TEXT NOT NULL)',
+          'CREATE UNIQUE INDEX IF NOT EXISTS merkle_leaves_event_id ON merkle_leaves (event_id)',
+          'CREATE TABLE IF NOT EXISTS merkle_nodes (id BIGINT PRIMARY KEY, hash BYTEA NOT NULL)',
+        ],
   tables: ['merkle_leaves', 'merkle_nodes'],
   // The runner hands this projection the stored form because `input` is 'stored'.
   apply: (event, tx) => applyBatch([event as StoredEvent], tx),

@@ -112,7 +112,7 @@ export class ProjectionRunner {
     let position = 0n;
     if (row && Number(row.version) === projection.version) {
       position = BigInt(row.position);
-      for (const ddl of projection.schema) await this.readModels.exec(ddl);
+      for (const ddl of this.ddlOf(projection)) await this.readModels.exec(ddl);
     } else {
       await this.reset(projection);
     }
@@ -128,12 +128,16 @@ export class ProjectionRunner {
     });
   }
 
+  private ddlOf(projection: Projection): readonly string[] {
+    return typeof projection.schema === 'function' ? projection.schema(this.readModels.dialect) : projection.schema;
+  }
+
   private async reset(projection: Projection): Promise<void> {
     await this.readModels.transaction(async (tx) => {
       for (const table of projection.tables) await tx.run(`DROP TABLE IF EXISTS ${table}`);
       await tx.run('DELETE FROM projection_checkpoints WHERE name = ?', projection.name);
     });
-    for (const ddl of projection.schema) await this.readModels.exec(ddl);
+    for (const ddl of this.ddlOf(projection)) await this.readModels.exec(ddl);
     await this.readModels.transaction((tx) => this.saveCheckpoint(tx, projection, 0n));
   }
 

@@ -1,5 +1,5 @@
 import { RecordedEvent, StoredEvent } from '@attest/event-store';
-import { ReadModelQueries } from './read-model-store';
+import { ReadModelQueries, ReadModelStore } from './read-model-store';
 
 /**
  * A projection: name + version + the event types it handles + a handler that writes its read
@@ -20,7 +20,7 @@ export interface Projection {
    */
   readonly input?: 'decoded' | 'stored';
   /** DDL run before the first event and after a reset (use IF NOT EXISTS). */
-  readonly schema: readonly string[];
+  readonly schema: readonly string[] | ((dialect: ReadModelStore['dialect']) => readonly string[]);
   /** Tables dropped when the projection is rebuilt. */
   readonly tables: readonly string[];
   apply(event: RecordedEvent | StoredEvent, tx: ReadModelQueries): Promise<void>;
