@@ -113,7 +113,7 @@ const startServer = (dataDir: string, keys: string): ChildProcess => {
     cwd: join(__dirname, '..'),
     env: {
       ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: 'tsconfig.json', ATTEST_MODE: 'test', LOG_LEVEL: 'warn', ATTEST_DATA_DIR: dataDir,
-      ATTEST_JWT_KEYS: keys, PORT: String(PORT), ATTEST_SQLITE_SYNCHRONOUS: 'FULL',
+      ATTEST_JWT_KEYS: keys, PORT: String(PORT), ATTEST_SQLITE_SYNCHRONOUS: 'FULL', ATTEST_RATE_LIMIT_WRITES_PER_MINUTE: '1000000',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
