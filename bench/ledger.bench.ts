@@ -2,10 +2,10 @@ import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKey, TokenService } from '@attest/auth';
-import { loadConfig } from '@attest/config';
-import { EventStore } from '@attest/event-store';
-import { createApp } from '../apps/api/src/bootstrap';
+import { generateKey, parseKeys, TokenService } from '@attest/auth';
+import { generateKek } from '@attest/crypto-shredding';
+import { SqliteEventStore } from '@attest/event-store';
+import { startApiProcess } from './lib/api-process';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 
 const WALLETS = 10_000;
@@ -44,13 +44,12 @@ export const ledgerBenchmarks: Benchmark[] = [
     name: 'ledger/tips over HTTP',
     run: async (): Promise<BenchResult> => {
       const dir = mkdtempSync(join(tmpdir(), 'attest-bench-ledger-'));
-      // The limiter stays in the path (its cost is measured) with a bound the load never reaches.
-      const config = loadConfig({ ATTEST_MODE: 'test', LOG_LEVEL: 'silent', ATTEST_DATA_DIR: dir, ATTEST_JWT_KEYS: generateKey('bench').encoded, PORT: '0', ATTEST_RATE_LIMIT_WRITES_PER_MINUTE: '1000000' });
-      const app = await createApp(config);
-      await app.listen({ host: '127.0.0.1', port: 0 });
-      const address = app.getHttpServer().address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      const tokens = app.get(TokenService);
+      const keys = generateKey('bench').encoded;
+      // The API runs in its own process, as in production. The limiter stays in the path (its
+      // cost is measured) with a bound the load never reaches.
+      const api = await startApiProcess({ ...(process.env['ATTEST_BENCH_API_ENV'] ? JSON.parse(process.env['ATTEST_BENCH_API_ENV']) as Record<string, string> : {}), ATTEST_MODE: 'test', ATTEST_DATA_DIR: dir, ATTEST_JWT_KEYS: keys, ATTEST_KEKS: generateKek('bench'), ATTEST_RATE_LIMIT_WRITES_PER_MINUTE: '1000000' });
+      const port = api.port;
+      const tokens = new TokenService({ issuer: 'attest', audience: 'attest-api', keys: parseKeys(keys) });
       const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
       try {
         // Fund 10,000 wallets (not timed).
@@ -100,17 +99,19 @@ export const ledgerBenchmarks: Benchmark[] = [
         const seconds = (performance.now() - started) / 1000;
         latencies.sort((a, b) => a - b);
 
-        // Every 2xx tip is in the store exactly once.
-        const store = app.get(EventStore);
+        // Every 2xx tip is in the store exactly once (read from the file once the API has stopped).
+        await api.stop();
+        const store = new SqliteEventStore({ path: join(dir, 'events.sqlite') });
         const seen = new Map<string, number>();
-        for await (const event of store.adapter.readAll({ types: ['TipSent'] })) seen.set(event.eventId, (seen.get(event.eventId) ?? 0) + 1);
+        for await (const event of store.readAll({ types: ["TipSent"] })) seen.set(event.eventId, (seen.get(event.eventId) ?? 0) + 1);
         const missing = [...accepted].filter((id) => seen.get(id) !== 1).length;
         const extra = [...seen.keys()].filter((id) => !accepted.has(id)).length;
+        await store.close();
         if (missing > 0 || extra > 0 || failed > 0) throw new Error(`verification failed: ${missing} acknowledged tips missing, ${extra} unacknowledged stored, ${failed} non-2xx/422 answers`);
 
         return {
           name: 'ledger/tips over HTTP',
-          description: `POST /v1/tips over real HTTP (127.0.0.1, keep-alive) from ${CONNECTIONS} concurrent connections for ${DURATION_MS / 1000} s, random payer/payee among ${WALLETS.toLocaleString('en')} funded wallets, embedded SQLite store (synchronous=FULL), projections running in the same process. Afterwards every 2xx tip was checked to be stored exactly once (${accepted.size.toLocaleString('en')} checked).`,
+          description: `POST /v1/tips over real HTTP (127.0.0.1, keep-alive) from ${CONNECTIONS} concurrent connections for ${DURATION_MS / 1000} s, random payer/payee among ${WALLETS.toLocaleString('en')} funded wallets, embedded SQLite store (synchronous=FULL), the API in its own process with its projections, the load generator in this one. Afterwards every 2xx tip was checked to be stored exactly once (${accepted.size.toLocaleString('en')} checked).`,
           measurements: [
             { metric: 'tips accepted (201)', value: accepted.size / seconds, unit: 'tips/s', target: { atLeast: 5_000 }, note: `${refused} refused with 422` },
             { metric: 'latency p50', value: percentile(latencies, 50), unit: 'ms' },
@@ -119,7 +120,7 @@ export const ledgerBenchmarks: Benchmark[] = [
         };
       } finally {
         agent.destroy();
-        await app.close();
+        await api.stop();
         rmSync(dir, { recursive: true, force: true });
       }
     },

@@ -67,3 +67,14 @@ describe('TokenService', () => {
     expect(() => new TokenService(settings([{ kid: 'short', secret: new Uint8Array(8) }]))).toThrow(/weak/);
   });
 });
+
+describe('TokenService: verified-token cache', () => {
+  it('refuses a remembered token once it has expired', async () => {
+    const service = new TokenService({ issuer: 'attest', audience: 'attest-api', keys: parseKeys(generateKey('k1').encoded), clockToleranceSeconds: 0 });
+    const token = await service.mint({ role: 'subject', id: 'u1' }, { ttlSeconds: 1 });
+    expect(await service.verify(token)).toMatchObject({ id: 'u1' });
+    expect(await service.verify(token)).toMatchObject({ id: 'u1' });
+    await new Promise((r) => setTimeout(r, 2_100));
+    await expect(service.verify(token)).rejects.toThrow(/expired/);
+  });
+});

@@ -57,8 +57,11 @@ export const generateKey = (kid = `dev-${randomBytes(3).toString('hex')}`): { ki
   encoded: `${kid}:${randomBytes(KEY_BYTES_MIN).toString('base64url')}`,
 });
 
+const VERIFIED_TOKENS_MAX = 50_000;
+
 export class TokenService {
   private readonly byKid: Map<string, Uint8Array>;
+  private readonly verified = new Map<string, { actor: Actor; expiresAtMs: number; notBeforeMs: number }>();
 
   constructor(private readonly settings: TokenSettings) {
     if (settings.keys.length === 0) throw new Error('at least one signing key is required');
@@ -90,7 +93,28 @@ export class TokenService {
       .sign(secret);
   }
 
+  /**
+   * A token verified once is remembered until its expiry (bounded), so a client reusing its
+   * token does not pay for HMAC and claim checks on every request. Expiry and not-before are
+   * checked again on every use.
+   */
   async verify(token: string): Promise<Actor> {
+    const cached = this.verified.get(token);
+    if (cached) {
+      const now = Date.now();
+      if (now < cached.expiresAtMs && now >= cached.notBeforeMs) return cached.actor;
+      this.verified.delete(token);
+    }
+    const { actor, expiresAtMs, notBeforeMs } = await this.verifyNow(token);
+    if (this.verified.size >= VERIFIED_TOKENS_MAX) {
+      const oldest = this.verified.keys().next().value;
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
+    this.verified.set(token, { actor, expiresAtMs, notBeforeMs });
+    return actor;
+  }
+
+  private async verifyNow(token: string): Promise<{ actor: Actor; expiresAtMs: number; notBeforeMs: number }> {
     let header;
     try {
       header = decodeProtectedHeader(token);
@@ -112,11 +136,16 @@ export class TokenService {
       if (!parsed.success) throw new TokenRejected('claims are not valid');
       if (parsed.data.role === 'partner' && !parsed.data.recipient_id) throw new TokenRejected('a partner token must name its recipient');
       if (parsed.data.role !== 'partner' && parsed.data.recipient_id) throw new TokenRejected('only a partner token may name a recipient');
+      const tolerance = (this.settings.clockToleranceSeconds ?? 5) * 1000;
       return {
-        role: parsed.data.role,
-        id: parsed.data.sub,
-        ...(parsed.data.recipient_id ? { recipientId: parsed.data.recipient_id } : {}),
-        ...(parsed.data.jti ? { tokenId: parsed.data.jti } : {}),
+        actor: {
+          role: parsed.data.role,
+          id: parsed.data.sub,
+          ...(parsed.data.recipient_id ? { recipientId: parsed.data.recipient_id } : {}),
+          ...(parsed.data.jti ? { tokenId: parsed.data.jti } : {}),
+        },
+        expiresAtMs: (payload.exp ?? 0) * 1000 + tolerance,
+        notBeforeMs: (payload.nbf ?? 0) * 1000 - tolerance,
       };
     } catch (error) {
       if (error instanceof TokenRejected) throw error;

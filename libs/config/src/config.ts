@@ -34,6 +34,8 @@ const environment = z
     ATTEST_JWT_ACTIVE_KID: z.string().min(1).optional(),
     /** `inline`: the API runs the projections; `external`: apps/projector does (server stores). */
     ATTEST_PROJECTIONS: z.enum(['inline', 'external']).default('inline'),
+    /** Live projections gather appends for this long before a read-model transaction (throughput vs. freshness). */
+    ATTEST_PROJECTION_LINGER_MS: z.coerce.number().int().min(0).max(100).default(5),
     /** Readiness fails when a projection is more than this many events behind the head. */
     ATTEST_READY_LAG_EVENTS_MAX: z.coerce.number().int().min(0).default(10_000),
     /** Write requests (POST/PUT/PATCH/DELETE) per token per minute; 0 turns the limit off. */
@@ -92,6 +94,7 @@ export interface AttestConfig {
   readYourWritesTimeoutMs: number;
   readyLagEventsMax: number;
   projections: 'inline' | 'external';
+  projectionLingerMs: number;
   auth: { keys: string | undefined; activeKid: string | undefined; issuer: string; audience: string };
   ledger: { tipLimits: string; commissionBasisPoints: number; friendRequestHoldSeconds: number };
   audit: {
@@ -141,6 +144,7 @@ export const loadConfig = (source: Record<string, string | undefined> = process.
     readYourWritesTimeoutMs: env.ATTEST_READ_YOUR_WRITES_TIMEOUT_MS,
     readyLagEventsMax: env.ATTEST_READY_LAG_EVENTS_MAX,
     projections: env.ATTEST_PROJECTIONS,
+    projectionLingerMs: env.ATTEST_PROJECTION_LINGER_MS,
     auth: { keys: env.ATTEST_JWT_KEYS, activeKid: env.ATTEST_JWT_ACTIVE_KID, issuer: env.ATTEST_JWT_ISSUER, audience: env.ATTEST_JWT_AUDIENCE },
     ledger: {
       tipLimits: env.ATTEST_TIP_LIMITS,

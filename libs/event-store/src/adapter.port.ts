@@ -46,6 +46,11 @@ export interface SubscribeOptions {
   afterPosition: bigint;
   /** Upper bound of one delivered batch. */
   batchSizeMax?: number;
+  /**
+   * Once caught up, wait this long after a wake-up before reading, so that live events arrive
+   * in batches (throughput) at the cost of that much latency. Default 0.
+   */
+  lingerMs?: number;
 }
 
 /** A running subscription; `stop` resolves when the handler of the batch in flight has returned. */

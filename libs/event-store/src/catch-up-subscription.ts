@@ -12,6 +12,7 @@ export interface CatchUpSource {
 
 export const SUBSCRIPTION_BATCH_SIZE_DEFAULT = 1_000;
 export const SUBSCRIPTION_BATCH_SIZE_MAX = 10_000;
+export const SUBSCRIPTION_LINGER_MS_MAX = 100;
 
 /**
  * Catch-up then live subscription built on ordered reads: read batches after the checkpoint
@@ -21,6 +22,7 @@ export const SUBSCRIPTION_BATCH_SIZE_MAX = 10_000;
  */
 export const catchUpSubscription = (source: CatchUpSource, options: SubscribeOptions, handler: BatchHandler): Subscription => {
   const batchSize = Math.min(options.batchSizeMax ?? SUBSCRIPTION_BATCH_SIZE_DEFAULT, SUBSCRIPTION_BATCH_SIZE_MAX);
+  const lingerMs = Math.min(options.lingerMs ?? 0, SUBSCRIPTION_LINGER_MS_MAX);
   let stopped = false;
   let woken = false;
   let wake: (() => void) | null = null;
@@ -53,6 +55,9 @@ export const catchUpSubscription = (source: CatchUpSource, options: SubscribeOpt
           continue;
         }
         if (!woken) await sleep();
+        // Live: let appends of the next few milliseconds gather, so a busy store is projected
+        // in batches (one read-model transaction for many events) instead of one by one.
+        if (lingerMs > 0 && !stopped) await new Promise((resolve) => setTimeout(resolve, lingerMs));
       }
     } finally {
       unsubscribe();

@@ -20,6 +20,9 @@ export interface StreamEvents {
   events: readonly PendingEvent[];
 }
 
+/** Recently decoded events shared between projections. */
+const DECODE_CACHE_ENTRIES_MAX = 20_000;
+
 /** Bounds on one append (TIGER_STYLE: limits on everything). */
 export const APPEND_EVENTS_MAX = 10_000;
 export const STREAM_ID_LENGTH_MAX = 200;
@@ -58,6 +61,7 @@ export interface AppendObservation {
 
 export class EventStore {
   private readonly observers = new Set<(observation: AppendObservation) => void>();
+  private readonly decoded = new Map<bigint, RecordedEvent>();
 
   constructor(
     readonly adapter: EventStoreAdapter,
@@ -131,8 +135,27 @@ export class EventStore {
     return { eventId, type: event.type, schemaVersion: encoded.schemaVersion, data: encoded.data, pii, metadata };
   }
 
-  /** Decodes a stored event: personal data decrypted (or marked erased), old versions upcast. */
+  /**
+   * Decodes a stored event: personal data decrypted (or marked erased), old versions upcast.
+   *
+   * Every projection decodes the same live events, so recent decodings are shared (bounded).
+   * Only events without a personal-data section are cached: a decrypted value must never
+   * outlive its subject's erasure in memory. Decoded events are shared: treat them as immutable.
+   */
   async decode<E extends RecordedEvent = RecordedEvent>(stored: StoredEvent): Promise<E> {
+    if (stored.pii !== null) return this.decodeNow<E>(stored);
+    const cached = this.decoded.get(stored.globalPosition);
+    if (cached && cached.eventId === stored.eventId) return cached as E;
+    const event = await this.decodeNow<E>(stored);
+    this.decoded.set(stored.globalPosition, event);
+    if (this.decoded.size > DECODE_CACHE_ENTRIES_MAX) {
+      const oldest = this.decoded.keys().next().value;
+      if (oldest !== undefined) this.decoded.delete(oldest);
+    }
+    return event;
+  }
+
+  private async decodeNow<E extends RecordedEvent>(stored: StoredEvent): Promise<E> {
     const clearPii = this.pii && stored.pii !== null ? await this.pii.reveal(stored) : stored.pii;
     const { data, pii } = this.registry.decode(stored.type, stored.schemaVersion, stored.data, clearPii);
     return {

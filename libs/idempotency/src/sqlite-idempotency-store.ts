@@ -14,6 +14,8 @@ import { IdempotencyRecord, IdempotencyStore } from './idempotency';
 export class SqliteIdempotencyStore implements IdempotencyStore {
   private readonly db: Database.Database;
   private readonly statements: { get: Statement; put: Statement; purge: Statement };
+  private readonly pending: Array<{ record: IdempotencyRecord; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private readonly writeAll: (records: IdempotencyRecord[]) => void;
 
   constructor(path: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -32,14 +34,36 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
       ),
       purge: this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?'),
     };
+    const put = this.statements.put;
+    this.writeAll = this.db.transaction((records: IdempotencyRecord[]) => {
+      for (const r of records) put.run(r.scope, r.key, r.requestHash, r.status, r.body, r.createdAt);
+    });
   }
 
   async get(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
     return this.statements.get.get(scope, key) as IdempotencyRecord | undefined;
   }
 
-  async put(record: IdempotencyRecord): Promise<void> {
-    this.statements.put.run(record.scope, record.key, record.requestHash, record.status, record.body, record.createdAt);
+  /**
+   * Records written in the same event-loop turn share one transaction (group commit, like the
+   * event store): one WAL commit for many commands instead of one each.
+   */
+  put(record: IdempotencyRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ record, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending.splice(0, this.pending.length);
+    try {
+      this.writeAll(batch.map((p) => p.record));
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    for (const p of batch) p.resolve();
   }
 
   async purgeCreatedBefore(instant: string): Promise<number> {
@@ -47,6 +71,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   }
 
   async close(): Promise<void> {
+    if (this.pending.length > 0) this.flush();
     if (this.db.open) this.db.close();
   }
 }

@@ -62,6 +62,8 @@ export class ProjectionRunner {
     private readonly readModels: ReadModelStore,
     readonly mode: 'inline' | 'external' = 'inline',
     private readonly followIntervalMs = 25,
+    /** Live batching: wait this long after a wake-up before reading (see SubscribeOptions.lingerMs). */
+    private readonly lingerMs = 0,
   ) {}
 
   register(...projections: Projection[]): this {
@@ -119,7 +121,7 @@ export class ProjectionRunner {
     running.status = { ...running.status, position, state: 'running' };
     delete running.status.error;
     const handled = projection.handles === 'all' ? 'all' : new Set(projection.handles);
-    running.subscription = this.store.subscribeToAll({ afterPosition: position, batchSizeMax: PROJECTION_BATCH_SIZE }, async (batch) => {
+    running.subscription = this.store.subscribeToAll({ afterPosition: position, batchSizeMax: PROJECTION_BATCH_SIZE, lingerMs: this.lingerMs }, async (batch) => {
       await this.applyBatch(running, handled, batch);
     });
     running.subscription.done.catch((error: unknown) => {

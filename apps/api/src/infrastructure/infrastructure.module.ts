@@ -48,7 +48,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
         {
           provide: ProjectionRunner,
           inject: [EventStore, READ_MODEL_STORE],
-          useFactory: (store: EventStore, readModels: ReadModelStore) => new ProjectionRunner(store, readModels, config.projections),
+          useFactory: (store: EventStore, readModels: ReadModelStore) => new ProjectionRunner(store, readModels, config.projections, 25, config.projectionLingerMs),
         },
         { provide: StreamCommandExecutor, inject: [EventStore], useFactory: (store: EventStore) => new StreamCommandExecutor(store) },
       ],

@@ -38,6 +38,9 @@ interface PendingAppend {
 
 type Row = [bigint, string, string, bigint, string, bigint, string, string | null, string, string, string | null, string];
 
+/** Recently committed events kept in memory for live subscribers. */
+const TAIL_EVENTS_MAX = 20_000;
+
 /** Rows per INSERT statement in bulk appends (11 parameters a row, far below SQLite's limit). */
 const INSERT_CHUNK = 64;
 
@@ -91,6 +94,8 @@ export class SqliteEventStore implements EventStoreAdapter {
   };
   private readonly readAllByTypes = new Map<string, Statement>();
   private readonly inserts = new Map<number, Statement>();
+  private readonly tail: StoredEvent[] = [];
+  private readonly streamReads = new Map<string, Statement>();
 
   constructor(options: SqliteEventStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -177,11 +182,67 @@ export class SqliteEventStore implements EventStoreAdapter {
     batch.forEach((pending, i) => {
       const outcome = outcomes[i];
       if (!outcome) return;
-      if (outcome.ok) pending.resolve(outcome.result);
-      else pending.reject(outcome.error);
+      if (outcome.ok) {
+        if (!outcome.result.idempotentReplay) this.remember(pending.appends, outcome.result);
+        pending.resolve(outcome.result);
+      } else pending.reject(outcome.error);
     });
     for (const listener of this.listeners) listener();
     this.scheduleRest();
+  }
+
+  /**
+   * Keeps the events just committed in a bounded in-memory tail, in the exact form a read would
+   * return (JSON round-tripped), so live subscribers — every projection — read them without SQL
+   * or JSON parsing. Positions in the tail are only trusted where they are consecutive (another
+   * process may have written in between; then the read goes to SQLite).
+   */
+  private remember(appends: readonly StreamAppend[], result: AppendResult): void {
+    const fresh: StoredEvent[] = [];
+    appends.forEach((append, a) => {
+      const written = result.streams[a];
+      if (!written || written.positions.length !== append.events.length) return;
+      const firstRevision = written.nextRevision - BigInt(append.events.length) + 1n;
+      append.events.forEach((event, e) => {
+        const position = written.positions[e];
+        if (position === undefined) return;
+        fresh.push({
+          ...event,
+          data: JSON.parse(JSON.stringify(event.data)) as JsonObject,
+          pii: event.pii === null ? null : (JSON.parse(JSON.stringify(event.pii)) as JsonObject),
+          metadata: { ...event.metadata },
+          streamId: append.streamId,
+          streamRevision: firstRevision + BigInt(e),
+          globalPosition: position,
+        });
+      });
+    });
+    fresh.sort((x, y) => (x.globalPosition < y.globalPosition ? -1 : 1));
+    for (const event of fresh) this.tail.push(event);
+    if (this.tail.length > TAIL_EVENTS_MAX) this.tail.splice(0, this.tail.length - TAIL_EVENTS_MAX / 2);
+  }
+
+  /** Events after `afterPosition` from the tail, when it holds the very next one; else null. */
+  private fromTail(afterPosition: bigint, limit: number): StoredEvent[] | null {
+    const tail = this.tail;
+    const first = tail[0];
+    const last = tail[tail.length - 1];
+    if (!first || !last || afterPosition + 1n < first.globalPosition || afterPosition + 1n > last.globalPosition) return null;
+    let index = Number(afterPosition + 1n - first.globalPosition);
+    // The tail is sorted; when positions are consecutive the index is exact, else search.
+    if (tail[index]?.globalPosition !== afterPosition + 1n) {
+      index = tail.findIndex((e) => e.globalPosition === afterPosition + 1n);
+      if (index < 0) return null;
+    }
+    const page: StoredEvent[] = [];
+    let expected = afterPosition + 1n;
+    for (let i = index; i < tail.length && page.length < limit; i++) {
+      const event = tail[i] as StoredEvent;
+      if (event.globalPosition !== expected) break;
+      page.push(event);
+      expected++;
+    }
+    return page;
   }
 
   private scheduleRest(): void {
@@ -304,12 +365,17 @@ export class SqliteEventStore implements EventStoreAdapter {
     const forwards = (options.direction ?? 'forwards') === 'forwards';
     let remaining = options.limit ?? Number.POSITIVE_INFINITY;
     let cursor = options.from ?? (forwards ? 0n : 9_223_372_036_854_775_807n);
-    const statement = this.db
-      .prepare(
-        `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND stream_revision ${forwards ? '>=' : '<='} ?
-         ORDER BY stream_revision ${forwards ? 'ASC' : 'DESC'} LIMIT ?`,
-      )
-      .raw();
+    const key = forwards ? 'forwards' : 'backwards';
+    let statement = this.streamReads.get(key);
+    if (!statement) {
+      statement = this.db
+        .prepare(
+          `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND stream_revision ${forwards ? '>=' : '<='} ?
+           ORDER BY stream_revision ${forwards ? 'ASC' : 'DESC'} LIMIT ?`,
+        )
+        .raw();
+      this.streamReads.set(key, statement);
+    }
     while (remaining > 0) {
       const rows = statement.all(streamId, cursor, Math.min(this.readBatchSize, remaining)) as Row[];
       for (const row of rows) yield toStored(row);
@@ -389,7 +455,12 @@ export class SqliteEventStore implements EventStoreAdapter {
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
     return catchUpSubscription(
       {
-        readBatch: async (after, limit) => this.readPage(after, limit),
+        // Live subscribers read from the tail when it holds the next event. A short page from the
+        // tail is not the end of the log (the loop reads again until a page comes back empty).
+        readBatch: async (after, limit) => {
+          const cached = this.fromTail(after, limit);
+          return cached && cached.length > 0 ? cached : this.readPage(after, limit);
+        },
         onAppended: (listener) => {
           this.listeners.add(listener);
           return () => this.listeners.delete(listener);

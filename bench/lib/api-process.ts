@@ -1,0 +1,50 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface ApiProcess {
+  port: number;
+  child: ChildProcess;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the API as a separate process (as it runs in production), so the load generator and
+ * the server never share an event loop. Resolves once /health/live answers.
+ */
+export const startApiProcess = async (env: Record<string, string>): Promise<ApiProcess> => {
+  const port = 3900 + Math.floor(Math.random() * 900);
+  const root = join(__dirname, '..', '..');
+  const profile = process.env['ATTEST_BENCH_CPU_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['ATTEST_BENCH_CPU_PROFILE']}`] : [];
+  const child = spawn(process.execPath, [...profile, '-r', 'ts-node/register', '-r', 'tsconfig-paths/register', join(root, 'apps/api/src/main.ts')], {
+    cwd: root,
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: join(root, 'tsconfig.json'), LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  let stopping = false;
+  child.on('exit', (code, signal) => {
+    if (!stopping) console.error(`the API process exited unexpectedly (code ${code}, signal ${signal})`);
+  });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/health/live`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('the API did not start within 120 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    port,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        stopping = true;
+        child.on('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+};
