@@ -35,7 +35,10 @@ const serveHealth = (store: EventStore, runner: ProjectionRunner, lagMax: number
       },
       (error: unknown) => reply(503, { status: 'error', message: String(error) }),
     );
-  }).listen(port, host);
+  }).listen(port, host, function (this: ReturnType<typeof createServer>) {
+    const address = this.address();
+    process.stdout.write(`health endpoint on http://${host}:${typeof address === 'object' && address ? address.port : port}/health/ready\n`);
+  });
 };
 
 const main = async () => {
@@ -61,7 +64,7 @@ const main = async () => {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   const runner = app.get(ProjectionRunner);
-  if (process.env['PORT']) serveHealth(app.get(EventStore), runner, config.readyLagEventsMax, config.http.host, Number(process.env['PORT']));
+  if (process.env['PORT'] !== undefined) serveHealth(app.get(EventStore), runner, config.readyLagEventsMax, config.http.host, Number(process.env['PORT']));
   process.stdout.write(`Attest projector running ${runner.names.length} projection(s) on ${config.store}: ${runner.names.join(', ')}\n`);
 };
 

@@ -41,14 +41,13 @@ describe('projector and API in external mode', () => {
 
   it('stops gracefully on SIGTERM with its checkpoint at the last applied batch', async () => {
     const eventsPath = join(dir, 'events.sqlite');
-    const port = 41_000 + Math.floor(Math.random() * 2_000);
     const store = new EventStore(new SqliteEventStore({ path: eventsPath }), new EventRegistry().register(...ACCESS_LOG_EVENTS));
     for (let i = 0; i < 20; i++) await store.append(`access-s${i}`, Array.from({ length: 100 }, () => accessed(`s${i}`)), { expectedRevision: 'any', actor: 'system:test' });
     const head = await store.headPosition();
     await store.close();
 
     const child = spawn(process.execPath, ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', join(__dirname, 'main.ts')], {
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', ATTEST_DATA_DIR: dir, LOG_LEVEL: 'warn', ATTEST_JWT_KEYS: `k:${'a'.repeat(43)}`, PORT: String(port) },
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', ATTEST_DATA_DIR: dir, LOG_LEVEL: 'warn', ATTEST_JWT_KEYS: `k:${'a'.repeat(43)}`, PORT: '0' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';
@@ -64,8 +63,9 @@ describe('projector and API in external mode', () => {
         return 0n;
       }
     };
-    while ((checkpoint() < head || !/projector running/.test(output)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const health = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    const port = () => /health endpoint on http:\/\/[^:]+:(\d+)\//.exec(output)?.[1];
+    while ((checkpoint() < head || !/projector running/.test(output) || !port()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const health = await fetch(`http://127.0.0.1:${port()}/health/ready`, { signal: AbortSignal.timeout(10_000) });
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', headPosition: head.toString() });
     child.kill('SIGTERM');
