@@ -126,8 +126,10 @@ const waitReady = async (token: string, child: ChildProcess) => {
     try {
       const ready = await call('GET', '/health/ready', token);
       if (ready.status === 200) {
-        const body = JSON.parse(ready.body) as { projections: Array<{ lagEvents: string }> };
-        if (body.projections.every((p) => p.lagEvents === '0')) return;
+        // Terminus's report: details.projections.projections[] with each projection's lag.
+        const body = JSON.parse(ready.body) as { details?: { projections?: { projections?: Array<{ lagEvents: number }> } } };
+        const lags = body.details?.projections?.projections ?? [];
+        if (lags.length > 0 && lags.every((p) => p.lagEvents === 0)) return;
       }
     } catch {
       // not listening yet

@@ -9,6 +9,7 @@ import { AuthModule } from './auth/auth.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ConsentModule } from './consent/consent.module';
 import { AuditModule } from './audit/audit.module';
+import { ErasureModule } from './erasure/erasure.module';
 import { HealthController } from './health/health.controller';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
@@ -40,6 +41,7 @@ export class AppModule {
         IdempotencyModule.forRoot(config),
         LedgerModule,
         ConsentModule,
+        ErasureModule,
         AuditModule,
       ],
       controllers: [HealthController],

@@ -248,6 +248,21 @@ export const DataShareRefused = defineEvent({
   }),
 });
 
+export const SubjectErased = defineEvent({
+  type: 'SubjectErased',
+  schemaVersion: 1,
+  description:
+    "The subject's personal data was erased (crypto-shredding): their data key is destroyed, every consent was withdrawn in the same step; money and consent records stay under the opaque id.",
+  data: z.strictObject({
+    subjectId: opaqueId,
+    erasureId: opaqueId,
+    requestedBy: z.enum(['subject', 'operator']),
+    /** How many consents this erasure withdrew (they are recorded just before it). */
+    consentsWithdrawn: z.number().int().min(0),
+    erasedAt: isoInstant,
+  }),
+});
+
 export const CATALOGUE_EVENTS = [PurposeDefined, RecipientDefined, NoticeVersionPublished] as const;
 export const SUBJECT_EVENTS = [
   ConsentGranted,
@@ -256,6 +271,7 @@ export const SUBJECT_EVENTS = [
   WithdrawalNotificationIssued,
   DataShared,
   DataShareRefused,
+  SubjectErased,
 ] as const;
 export const CONSENT_EVENTS = [...CATALOGUE_EVENTS, ...SUBJECT_EVENTS];
 export const CATALOGUE_EVENT_TYPES = CATALOGUE_EVENTS.map((e) => e.type);
@@ -272,7 +288,9 @@ export type ConsentWithdrawnEvent = EventOf<typeof ConsentWithdrawn>;
 export type WithdrawalNotificationIssuedEvent = EventOf<typeof WithdrawalNotificationIssued>;
 export type DataSharedEvent = EventOf<typeof DataShared>;
 export type DataShareRefusedEvent = EventOf<typeof DataShareRefused>;
+export type SubjectErasedEvent = EventOf<typeof SubjectErased>;
 export type SubjectEvent =
+  | SubjectErasedEvent
   | ConsentGrantedEvent
   | ConsentAttemptRejectedEvent
   | ConsentWithdrawnEvent

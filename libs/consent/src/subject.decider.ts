@@ -64,6 +64,8 @@ export interface SubjectState {
   withdrawals: ReadonlyMap<string, readonly string[]>;
   /** Keyed by `<recipientId>/<shareId>`: a share id is the recipient's own idempotency key. */
   shares: ReadonlyMap<string, ShareRecord>;
+  /** Set once the subject is erased: nothing new is ever granted for them. */
+  erased: { erasureId: string; erasedAt: string } | null;
 }
 
 /** Broken invariants throw (never an expected failure); `invariant` from @attest/decider is an arrow function, which TS cannot use as an assertion here. */
@@ -125,7 +127,19 @@ export interface RequestDataShare {
   catalogue: CatalogueState;
 }
 
-export type SubjectCommand = GrantConsent | WithdrawConsent | RequestDataShare;
+/**
+ * Right to erasure (PIPL Art. 47, GDPR Art. 17): withdraw everything and mark the subject erased,
+ * in one append. The caller destroys the subject's data key once this is recorded.
+ */
+export interface EraseSubject {
+  type: 'EraseSubject';
+  subjectId: string;
+  erasureId: string;
+  requestedBy: 'subject' | 'operator';
+  now: string;
+}
+
+export type SubjectCommand = GrantConsent | WithdrawConsent | RequestDataShare | EraseSubject;
 
 export type SubjectFailure =
   | InvalidConsentReason
@@ -135,7 +149,8 @@ export type SubjectFailure =
   | 'RECIPIENT_NOT_FOUND'
   | 'CONSENT_NOT_FOUND'
   | 'IDEMPOTENCY_KEY_REUSED'
-  | 'VALIDATION_FAILED';
+  | 'VALIDATION_FAILED'
+  | 'SUBJECT_ERASED';
 
 type SubjectDecision = Decision<SubjectStreamEvent, SubjectFailure>;
 
@@ -210,6 +225,7 @@ export const evaluateShare = (
 // ─── decide ───────────────────────────────────────────────────────────────────────────────
 
 const grant = (command: GrantConsent, state: SubjectState): SubjectDecision => {
+  if (state.erased) return reject('SUBJECT_ERASED', `subject ${command.subjectId} asked for erasure; nothing new is recorded for them`);
   const { catalogue } = command;
   const existing = state.consents.get(command.consentId);
   if (existing) {
@@ -353,6 +369,25 @@ const withdraw = (command: WithdrawConsent, state: SubjectState): SubjectDecisio
 
 export const shareKey = (recipientId: string, shareId: string) => `${recipientId}/${shareId}`;
 
+const erase = (command: EraseSubject, state: SubjectState): SubjectDecision => {
+  // Idempotent: a second erasure records nothing (the caller still makes sure the key is gone).
+  if (state.erased) return accept();
+  const withdrawal = withdraw({ type: 'WithdrawConsent', subjectId: command.subjectId, withdrawalId: command.erasureId, target: { scope: 'all' }, now: command.now }, state);
+  const withdrawals = withdrawal.kind === 'accepted' ? withdrawal.events : [];
+  const erased: SubjectStreamEvent = {
+    type: 'SubjectErased',
+    eventId: deterministicEventId('subject', command.subjectId, 'erasure', command.erasureId),
+    data: {
+      subjectId: command.subjectId,
+      erasureId: command.erasureId,
+      requestedBy: command.requestedBy,
+      consentsWithdrawn: withdrawals.filter((e) => e.type === 'ConsentWithdrawn').length,
+      erasedAt: command.now,
+    },
+  };
+  return accept(...withdrawals, erased);
+};
+
 const share = (command: RequestDataShare, state: SubjectState): SubjectDecision => {
   const previous = state.shares.get(shareKey(command.recipientId, command.shareId));
   if (previous) {
@@ -477,6 +512,8 @@ export const evolveSubject = (state: SubjectState, event: SubjectStreamEvent): S
       };
       return { ...state, subjectId, shares: withEntry(state.shares, shareKey(d.recipientId, d.shareId), record) };
     }
+    case 'SubjectErased':
+      return { ...state, subjectId, erased: { erasureId: event.data.erasureId, erasedAt: event.data.erasedAt } };
     default: {
       const unknown: never = event;
       throw new Error(`unknown subject event ${String(unknown)}`);
@@ -490,6 +527,7 @@ export const initialSubjectState = (): SubjectState => ({
   attempts: new Map(),
   withdrawals: new Map(),
   shares: new Map(),
+  erased: null,
 });
 
 export const subjectDecider: Decider<SubjectCommand, SubjectStreamEvent, SubjectState, SubjectFailure> = {
@@ -504,6 +542,8 @@ export const subjectDecider: Decider<SubjectCommand, SubjectStreamEvent, Subject
         return withdraw(command, state);
       case 'RequestDataShare':
         return share(command, state);
+      case 'EraseSubject':
+        return erase(command, state);
       default: {
         const unknown: never = command;
         throw new Error(`unknown command ${String(unknown)}`);

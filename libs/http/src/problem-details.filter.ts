@@ -41,6 +41,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const { headers, ...extensions } = error.extensions;
       return { problem: problemDetails(error.code, error.detail, extensions), headers: headers ?? {} };
     }
+    if ((error as { code?: unknown }).code === 'SUBJECT_ERASED' && error instanceof Error)
+      return { problem: problemDetails('SUBJECT_ERASED', error.message), headers: {} };
     if (error instanceof ProjectionLagging)
       return { problem: problemDetails('PROJECTION_LAGGING', error.message), headers: { 'retry-after': '1' } };
     if (error instanceof WrongExpectedRevision)

@@ -4,6 +4,7 @@ import { AppendContext } from '@attest/event-store';
 import {
   consentReceipt,
   ConsentReceipt,
+  EraseSubject,
   GrantConsent,
   RequestDataShare,
   ShareRecord,
@@ -102,6 +103,20 @@ export class SubjectConsentService {
     const share = outcome.state.shares.get(shareKey(command.recipientId, command.shareId));
     if (!share) throw new Error(`share ${command.shareId} missing after an accepted share`);
     return { ...outcome, share };
+  }
+
+  /** Withdraws everything and records SubjectErased, in one append (idempotent by erasure id and state). */
+  async erase(command: EraseSubject, context: AppendContext): Promise<Outcome & { withdrawn: string[]; notified: string[]; alreadyErased: boolean }> {
+    const before = await this.state(command.subjectId);
+    const result = await this.run(command, context);
+    const outcome = this.outcome(result);
+    const events = result.decision.events;
+    return {
+      ...outcome,
+      alreadyErased: before.erased !== null,
+      withdrawn: events.flatMap((e) => (e.type === 'ConsentWithdrawn' ? [e.data.consentId] : [])),
+      notified: events.flatMap((e) => (e.type === 'WithdrawalNotificationIssued' ? [e.data.recipientId] : [])),
+    };
   }
 
   /** The decider's current view of a subject (cached by the executor). */

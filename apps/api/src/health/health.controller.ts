@@ -41,12 +41,12 @@ export class HealthController {
   })
   @HealthCheck()
   ready() {
-    let head = 0n;
+    // Terminus runs the indicators concurrently: each reads the head itself.
     return this.health.check([
       async () => {
         const session = this.indicators.check('eventStore');
         try {
-          head = await this.store.headPosition();
+          const head = await this.store.headPosition();
           return session.up({ kind: this.store.kind, headPosition: head.toString() });
         } catch (error) {
           return session.down({ kind: this.store.kind, message: error instanceof Error ? error.message : String(error) });
@@ -54,6 +54,7 @@ export class HealthController {
       },
       async () => {
         const session = this.indicators.check('projections');
+        const head = await this.store.headPosition().catch(() => 0n);
         const statuses = this.runner.status().map((s) => ({
           name: s.name,
           state: s.state,
