@@ -8,6 +8,7 @@ import { AccessLogModule } from './access-log/access-log.module';
 import { AuthModule } from './auth/auth.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ConsentModule } from './consent/consent.module';
+import { CreditFeaturesModule } from './credit-features/credit-features.module';
 import { AuditModule } from './audit/audit.module';
 import { HealthController } from './health/health.controller';
 import { IdempotencyModule } from './idempotency/idempotency.module';
@@ -40,6 +41,7 @@ export class AppModule {
         IdempotencyModule.forRoot(config),
         LedgerModule,
         ConsentModule,
+        CreditFeaturesModule,
         AuditModule,
       ],
       controllers: [HealthController],
