@@ -146,13 +146,13 @@ export const DERIVED_FEATURES: readonly FeatureDefinition[] = [
     name: 'accountAgeDays',
     window: 'lifetime',
     unit: 'days',
-    definition: 'Whole days (rounded down) from the earliest counted event to the instant of the answer; null when nothing is counted.',
+    definition: 'Whole days (rounded down) from the earliest counted event to the instant of the answer (a currency appears once something is counted).',
   },
   {
     name: 'daysSinceLastActivity',
     window: 'lifetime',
     unit: 'days',
-    definition: 'Whole days (rounded down) from the latest counted event to the instant of the answer; null when nothing is counted.',
+    definition: 'Whole days (rounded down) from the latest counted event to the instant of the answer.',
   },
 ];
 
