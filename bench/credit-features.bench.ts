@@ -194,8 +194,12 @@ const waitReady = async (token: string, child: ChildProcess) => {
     try {
       const ready = await get('/health/ready', token);
       if (ready.status === 200) {
-        const body = JSON.parse(ready.body) as { projections: Array<{ lagEvents: string }> };
-        if (body.projections.every((p) => p.lagEvents === '0')) return;
+        // Terminus shape: compare each projection's position with the head (lagEvents can be read
+        // before the head in the same check, so it is not used here).
+        const body = JSON.parse(ready.body) as { info?: { eventStore?: { headPosition?: string }; projections?: { projections?: Array<{ position: string }> } } };
+        const head = body.info?.eventStore?.headPosition;
+        const projections = body.info?.projections?.projections ?? [];
+        if (head !== undefined && projections.length > 0 && projections.every((p) => p.position === head)) return;
       }
     } catch {
       // not listening yet
