@@ -39,15 +39,23 @@ const prng = (seed: number) => () => {
   return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
 };
 
-export const ledgerBenchmarks: Benchmark[] = [
-  {
-    name: 'ledger/tips over HTTP',
+interface TipsVariant {
+  name: string;
+  /** Extra environment for the API process. */
+  apiEnv: Record<string, string>;
+  /** A free-text note on every tip (personal data: sealed unless encryption is off). */
+  note: boolean;
+  what: string;
+}
+
+const tipsBenchmark = (variant: TipsVariant): Benchmark => ({
+    name: variant.name,
     run: async (): Promise<BenchResult> => {
       const dir = mkdtempSync(join(tmpdir(), 'attest-bench-ledger-'));
       const keys = generateKey('bench').encoded;
       // The API runs in its own process, as in production. The limiter stays in the path (its
       // cost is measured) with a bound the load never reaches.
-      const api = await startApiProcess({ ...(process.env['ATTEST_BENCH_API_ENV'] ? JSON.parse(process.env['ATTEST_BENCH_API_ENV']) as Record<string, string> : {}), ATTEST_MODE: 'test', ATTEST_DATA_DIR: dir, ATTEST_JWT_KEYS: keys, ATTEST_KEKS: generateKek('bench'), ATTEST_RATE_LIMIT_WRITES_PER_MINUTE: '1000000' });
+      const api = await startApiProcess({ ...variant.apiEnv, ...(process.env['ATTEST_BENCH_API_ENV'] ? JSON.parse(process.env['ATTEST_BENCH_API_ENV']) as Record<string, string> : {}), ATTEST_MODE: 'test', ATTEST_DATA_DIR: dir, ATTEST_JWT_KEYS: keys, ATTEST_KEKS: generateKek('bench'), ATTEST_RATE_LIMIT_WRITES_PER_MINUTE: '1000000' });
       const port = api.port;
       const tokens = new TokenService({ issuer: 'attest', audience: 'attest-api', keys: parseKeys(keys) });
       const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
@@ -86,6 +94,7 @@ export const ledgerBenchmarks: Benchmark[] = [
                 from: `user:w${payer}:wallet:CNY`,
                 to: `user:w${payee}:wallet:CNY`,
                 amount: { value: `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`, currency: 'CNY' },
+                ...(variant.note ? { note: `thanks for the photo #${sequence}, see you at the lake on Sunday!` } : {}),
               });
               const t0 = performance.now();
               const reply = await post(agent, port, '/v1/tips', { authorization: bearer[payer] ?? '', 'idempotency-key': `tip-${++sequence}` }, body);
@@ -110,8 +119,8 @@ export const ledgerBenchmarks: Benchmark[] = [
         if (missing > 0 || extra > 0 || failed > 0) throw new Error(`verification failed: ${missing} acknowledged tips missing, ${extra} unacknowledged stored, ${failed} non-2xx/422 answers`);
 
         return {
-          name: 'ledger/tips over HTTP',
-          description: `POST /v1/tips over real HTTP (127.0.0.1, keep-alive) from ${CONNECTIONS} concurrent connections for ${DURATION_MS / 1000} s, random payer/payee among ${WALLETS.toLocaleString('en')} funded wallets, embedded SQLite store (synchronous=FULL), the API in its own process with its projections, the load generator in this one. Afterwards every 2xx tip was checked to be stored exactly once (${accepted.size.toLocaleString('en')} checked).`,
+          name: variant.name,
+          description: `${variant.what} POST /v1/tips over real HTTP (127.0.0.1, keep-alive) from ${CONNECTIONS} concurrent connections for ${DURATION_MS / 1000} s, random payer/payee among ${WALLETS.toLocaleString('en')} funded wallets, embedded SQLite store (synchronous=FULL), the API in its own process with its projections, the load generator in this one. Afterwards every 2xx tip was checked to be stored exactly once (${accepted.size.toLocaleString('en')} checked).`,
           measurements: [
             { metric: 'tips accepted (201)', value: accepted.size / seconds, unit: 'tips/s', target: { atLeast: 5_000 }, note: `${refused} refused with 422` },
             { metric: 'latency p50', value: percentile(latencies, 50), unit: 'ms' },
@@ -124,5 +133,11 @@ export const ledgerBenchmarks: Benchmark[] = [
         rmSync(dir, { recursive: true, force: true });
       }
     },
-  },
+});
+
+export const ledgerBenchmarks: Benchmark[] = [
+  tipsBenchmark({ name: 'ledger/tips over HTTP', apiEnv: {}, note: false, what: 'Tips without notes.' }),
+  // Issue 11: the cost of sealing personal data on the tip path, side by side.
+  tipsBenchmark({ name: 'ledger/tips with notes, personal data encrypted', apiEnv: {}, note: true, what: 'Tips with a ~60-character note (personal data) sealed with AES-256-GCM under the payer\'s key.' }),
+  tipsBenchmark({ name: 'ledger/tips with notes, encryption off (comparison only)', apiEnv: { ATTEST_PII_ENCRYPTION: 'off' }, note: true, what: 'Same tips with notes, encryption turned off (test mode only) to measure its cost.' }),
 ];

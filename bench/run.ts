@@ -6,9 +6,10 @@ import { Benchmark, printResult, record, machine } from './lib/report';
 import { auditBenchmarks } from './audit.bench';
 import { eventStoreBenchmarks } from './event-store.bench';
 import { consentBenchmarks } from './consent.bench';
+import { creditFeaturesBenchmarks } from './credit-features.bench';
 import { ledgerBenchmarks } from './ledger.bench';
 
-const all: Benchmark[] = [...eventStoreBenchmarks, ...ledgerBenchmarks, ...consentBenchmarks, ...auditBenchmarks];
+const all: Benchmark[] = [...eventStoreBenchmarks, ...ledgerBenchmarks, ...consentBenchmarks, ...auditBenchmarks, ...creditFeaturesBenchmarks];
 
 const main = async () => {
   const wanted = process.argv.slice(2);

@@ -8,6 +8,7 @@ import { AccessLogModule } from './access-log/access-log.module';
 import { AuthModule } from './auth/auth.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ConsentModule } from './consent/consent.module';
+import { CreditFeaturesModule } from './credit-features/credit-features.module';
 import { AuditModule } from './audit/audit.module';
 import { ErasureModule } from './erasure/erasure.module';
 import { HealthController } from './health/health.controller';
@@ -42,6 +43,7 @@ export class AppModule {
         LedgerModule,
         ConsentModule,
         ErasureModule,
+        CreditFeaturesModule,
         AuditModule,
       ],
       controllers: [HealthController],

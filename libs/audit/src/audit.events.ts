@@ -39,6 +39,9 @@ export const AuditBundleExported = defineEvent({
   }),
   // The stated reason is free text an operator typed: personal-data section (may name people).
   pii: z.strictObject({ reason: z.string().min(3).max(500) }),
+  // Encrypted under the audit function's own key, not the subject's: a regulator must be able to
+  // export (and record exporting) the trail of a subject who has been erased.
+  piiOwner: () => 'org:audit-exports',
 });
 
 export const AUDIT_EVENTS = [LogKeyRegistered, LogCheckpointSigned, AuditBundleExported];

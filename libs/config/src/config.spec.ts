@@ -49,3 +49,11 @@ describe('loadConfig: token keys', () => {
     expect(() => loadConfig({ ATTEST_MODE: 'production' })).toThrow(/ATTEST_JWT_KEYS: is required in production/);
   });
 });
+
+describe('loadConfig: personal-data encryption', () => {
+  it('can be turned off only in test mode (to measure its cost)', () => {
+    expect(loadConfig({ ATTEST_MODE: 'test', ATTEST_PII_ENCRYPTION: 'off' }).piiEncryption).toBe(false);
+    expect(() => loadConfig({ ATTEST_PII_ENCRYPTION: 'off' })).toThrow(/ATTEST_PII_ENCRYPTION: can only be off in test mode/);
+    expect(loadConfig({}).piiEncryption).toBe(true);
+  });
+});

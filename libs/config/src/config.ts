@@ -31,6 +31,8 @@ const environment = z
     ATTEST_JWT_KEYS: z.string().min(1).optional(),
     /** Key-encryption keys for personal data, `kid:base64url-32-bytes[,old-kid:…]`, first active. Required outside dev mode. */
     ATTEST_KEKS: z.string().min(1).optional(),
+    /** `off` exists only to measure the cost of encryption (benchmarks); refused outside test mode. */
+    ATTEST_PII_ENCRYPTION: z.enum(['on', 'off']).default('on'),
     ATTEST_JWT_ACTIVE_KID: z.string().min(1).optional(),
     /** `inline`: the API runs the projections; `external`: apps/projector does (server stores). */
     ATTEST_PROJECTIONS: z.enum(['inline', 'external']).default('inline'),
@@ -68,6 +70,8 @@ const environment = z
       ctx.addIssue({ code: 'custom', path: ['ATTEST_POSTGRES_URL'], message: 'is required when ATTEST_STORE=postgres' });
     if (env.ATTEST_STORE === 'kurrentdb' && !env.ATTEST_KURRENTDB_URL)
       ctx.addIssue({ code: 'custom', path: ['ATTEST_KURRENTDB_URL'], message: 'is required when ATTEST_STORE=kurrentdb' });
+    if (env.ATTEST_PII_ENCRYPTION === 'off' && env.ATTEST_MODE !== 'test')
+      ctx.addIssue({ code: 'custom', path: ['ATTEST_PII_ENCRYPTION'], message: 'can only be off in test mode (benchmarks): personal data is always encrypted' });
     if (env.ATTEST_MODE === 'production' && !env.ATTEST_KEKS)
       ctx.addIssue({ code: 'custom', path: ['ATTEST_KEKS'], message: 'is required in production mode (personal data is encrypted with it)' });
     if (env.ATTEST_MODE === 'production' && !env.ATTEST_JWT_KEYS)
@@ -86,6 +90,7 @@ export interface AttestConfig {
   dataDir: string;
   sqlite: { eventsPath: string; readModelsPath: string; keysPath: string; synchronous: 'FULL' | 'NORMAL' };
   keks: string | undefined;
+  piiEncryption: boolean;
   postgresUrl: string | undefined;
   kurrentdbUrl: string | undefined;
   readModels: 'sqlite' | 'postgres';
@@ -131,6 +136,7 @@ export const loadConfig = (source: Record<string, string | undefined> = process.
       synchronous: env.ATTEST_SQLITE_SYNCHRONOUS,
     },
     keks: env.ATTEST_KEKS,
+    piiEncryption: env.ATTEST_PII_ENCRYPTION === 'on',
     postgresUrl: env.ATTEST_POSTGRES_URL,
     kurrentdbUrl: env.ATTEST_KURRENTDB_URL,
     readModels: env.ATTEST_READ_MODELS ?? (env.ATTEST_STORE === 'postgres' ? 'postgres' : 'sqlite'),

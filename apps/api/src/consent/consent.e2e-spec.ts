@@ -301,14 +301,14 @@ describe('consent over HTTP', () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       await t.http().post('/v1/subjects/tr/consents/withdraw-all').set('authorization', await subject('tr')).send({ withdrawalId: 'tr-w' });
 
-      const now = await t.http().get('/v1/subjects/tr/consent-trail').set('authorization', compliance);
+      const now = await t.http().get('/v1/subjects/tr/consent-trail?reason=complaint%2042').set('authorization', compliance);
       expect(now.status).toBe(200);
       expect(now.body.events.map((e: { type: string }) => e.type)).toEqual(['ConsentGranted', 'ConsentAttemptRejected', 'DataShared', 'ConsentWithdrawn', 'WithdrawalNotificationIssued']);
       expect(now.body.events.every((e: { notice: unknown }) => e.notice !== null)).toBe(true);
       expect(now.body.notices).toMatchObject([{ noticeId: 'credit-sharing', version: 1, text: CREDIT_NOTICE_TEXT_V1 }]);
       expect(now.body.inForce).toEqual([]);
 
-      const then = await t.http().get(`/v1/subjects/tr/consent-trail?asOf=${instant}`).set('authorization', compliance);
+      const then = await t.http().get(`/v1/subjects/tr/consent-trail?asOf=${instant}&reason=complaint%2042`).set('authorization', compliance);
       expect(then.body.inForce.map((c: { consentId: string }) => c.consentId)).toEqual(['c1']);
       // The same instant computed by replaying the whole log from position 0.
       const all: RecordedEvent[] = [];
@@ -318,7 +318,18 @@ describe('consent over HTTP', () => {
       expect(then.body.inForce).toEqual(consentsInForce(replayed, catalogue, instant));
 
       expect((await t.http().get('/v1/subjects/tr/consent-trail').set('authorization', await subject('tr'))).status).toBe(403);
-      expect((await t.http().get('/v1/subjects/tr/consent-trail?asOf=yesterday').set('authorization', compliance)).status).toBe(400);
+      expect((await t.http().get('/v1/subjects/tr/consent-trail?asOf=yesterday&reason=complaint%2042').set('authorization', compliance)).status).toBe(400);
+
+      // Audited reads: no reason, no read; the subject sees both reads, newest first, with the reason.
+      const noReason = await t.http().get('/v1/subjects/tr/consent-trail').set('authorization', compliance);
+      expect(noReason.status).toBe(400);
+      expect(noReason.body.errors.map((e: { path: string }) => e.path)).toEqual(['query.reason']);
+      await t.app.get(ProjectionRunner).waitFor('access-log', await head());
+      const log = await t.http().get('/v1/subjects/tr/access-log').set('authorization', await subject('tr'));
+      expect(log.body.entries.map((e: { accessorId: string; resource: string; reason: string }) => [e.accessorId, e.resource, e.reason])).toEqual([
+        ['officer-1', 'consent-trail-as-of', 'complaint 42'],
+        ['officer-1', 'consent-trail', 'complaint 42'],
+      ]);
     });
   });
 

@@ -92,7 +92,8 @@ export const partnerSubjectsQuery = z.strictObject({
 
 // ─── compliance ────────────────────────────────────────────────────────────────────────
 
-export const trailQuery = z.strictObject({ asOf: isoInstant.optional() });
+/** Compliance reads are audited: `reason` says why (recorded in the subject's access log). */
+export const trailQuery = z.strictObject({ asOf: isoInstant.optional(), reason: z.string().trim().min(3).max(500) });
 
 // ─── responses (for the contract) ───────────────────────────────────────────────────────
 

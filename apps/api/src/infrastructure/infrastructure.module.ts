@@ -42,7 +42,7 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
           provide: EventStore,
           inject: [EventRegistry, SUBJECT_KEY_STORE],
           useFactory: async (registry: EventRegistry, keys: SubjectKeyStore) =>
-            new EventStore(await createEventStoreAdapter(config), registry, new AesGcmPiiProtector(keys)),
+            new EventStore(await createEventStoreAdapter(config), registry, config.piiEncryption ? new AesGcmPiiProtector(keys) : null),
         },
         { provide: READ_MODEL_STORE, useFactory: () => createReadModelStore(config) },
         {

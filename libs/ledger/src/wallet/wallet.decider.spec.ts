@@ -86,6 +86,12 @@ describe('wallet decider: deposits', () => {
 });
 
 describe('wallet decider: tips', () => {
+  it('puts the payer\'s note in the personal-data section, never in data', () => {
+    const [sent] = wallet.given([deposited(5000n)]).when(tip(100n, { note: 'for the photo' })).thenAccepts();
+    expect(sent).toMatchObject({ type: 'TipSent', pii: { note: 'for the photo' } });
+    expect(JSON.stringify(sent?.data, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).not.toContain('for the photo');
+  });
+
   it('sends a tip: fee rounded down, payee gets amount − fee, entry balanced', () => {
     const [sent] = wallet.given([deposited(5000n)]).when(tip(1999n)).thenAccepts();
     expect(sent).toEqual({
@@ -105,6 +111,7 @@ describe('wallet decider: tips', () => {
           { debit: 'user:u1:wallet:CNY', credit: 'platform:commission:CNY', amountMinor: 99n },
         ],
       },
+      pii: null,
     });
     if (!sent || sent.type !== 'TipSent') throw new Error('expected TipSent');
     expect(postingsProblem(sent.data.postings, 'CNY')).toBeNull();

@@ -73,6 +73,8 @@ export type WalletCommand =
       amountCurrency: Currency;
       limits: AmountLimits | undefined;
       commissionBasisPoints: number;
+      /** Free text from the payer (personal data: stored sealed). */
+      note?: string | null;
     }
   | {
       type: 'HoldFriendRequestFee';
@@ -226,6 +228,7 @@ const decideTip = (command: Extract<WalletCommand, { type: 'SendTip' }>, state: 
       commissionBasisPoints: command.commissionBasisPoints,
       postings: balanced(postings, payer.currency),
     },
+    pii: command.note ? { note: command.note } : null,
   };
   return accept(sent);
 };

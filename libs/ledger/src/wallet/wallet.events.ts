@@ -44,6 +44,9 @@ export const TipSent = defineEvent({
     commissionBasisPoints: z.number().int().min(0).max(10_000),
     postings,
   }),
+  // A note the payer typed is personal data: sealed with the payer's key, erased with them.
+  pii: z.strictObject({ note: z.string().min(1).max(280) }).nullable(),
+  piiOwner: (data) => data.payerId,
 });
 
 export const TipReceived = defineEvent({

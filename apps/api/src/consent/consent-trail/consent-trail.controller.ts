@@ -1,9 +1,11 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req } from '@nestjs/common';
+import { Actor } from '@attest/auth';
 import { z } from 'zod';
 import { EventStore } from '@attest/event-store';
 import { Contract, parseInput } from '@attest/http';
 import { readConsentTrail } from '@attest/projections/consent-trail/consent-trail';
-import { Roles } from '../../auth/auth.decorators';
+import { AccessAudit } from '../../access-log/access-audit.service';
+import { CurrentActor, Roles } from '../../auth/auth.decorators';
 import { CatalogueService } from '../catalogue.service';
 import { subjectParams, trailQuery } from '../consent.schemas';
 
@@ -13,6 +15,7 @@ export class ConsentTrailController {
   constructor(
     private readonly store: EventStore,
     private readonly catalogue: CatalogueService,
+    private readonly access: AccessAudit,
   ) {}
 
   @Get()
@@ -26,9 +29,11 @@ export class ConsentTrailController {
       200: z.object({ subjectId: z.string(), asOf: z.string().nullable(), inForce: z.array(z.object({}).loose()), events: z.array(z.object({}).loose()), notices: z.array(z.object({}).loose()) }),
     },
   })
-  async trail(@Param() rawParams: unknown, @Query() rawQuery: unknown) {
+  async trail(@Param() rawParams: unknown, @Query() rawQuery: unknown, @CurrentActor() actor: Actor, @Req() request: { id: string }) {
     const { subjectId } = parseInput(subjectParams, rawParams, 'params');
-    const { asOf } = parseInput(trailQuery, rawQuery, 'query');
+    const { asOf, reason } = parseInput(trailQuery, rawQuery, 'query');
+    // Audited read: recorded before anything is returned (the subject sees who looked, and why).
+    await this.access.record(actor, subjectId, asOf ? 'consent-trail-as-of' : 'consent-trail', reason, request.id);
     return readConsentTrail(this.store, this.catalogue.snapshot, subjectId, asOf);
   }
 }

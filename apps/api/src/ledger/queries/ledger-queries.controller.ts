@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import { z } from 'zod';
 import { Actor } from '@attest/auth';
 import { Contract, parseInput, ProblemException } from '@attest/http';
@@ -6,6 +6,7 @@ import { CURRENCY_CODES, Currency, formatAmount, parseAccount, parseWalletAccoun
 import { ReadModelStore } from '@attest/projection-runner';
 import { accountBalance, AsOf, statement, STATEMENT_PAGE_MAX, trialBalance } from '@attest/projections/balances/balances.queries';
 import { dailySummary, DAILY_COLUMNS } from '@attest/projections/daily-summary/daily-summary.projection';
+import { AccessAudit } from '../../access-log/access-audit.service';
 import { CurrentActor, Roles } from '../../auth/auth.decorators';
 import { READ_MODEL_STORE } from '../../infrastructure/infrastructure.module';
 import { LedgerCommands } from '../ledger-commands';
@@ -44,7 +45,14 @@ export class LedgerQueriesController {
   constructor(
     private readonly ledger: LedgerCommands,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    private readonly access: AccessAudit,
   ) {}
+
+  /** Audited reads: finance reading a user's wallet is recorded in that user's access log. */
+  private async audit(actor: Actor, account: string, resource: 'ledger-balance' | 'ledger-statement', requestId: string) {
+    const wallet = parseWalletAccount(account);
+    if (wallet && actor.role !== 'subject') await this.access.record(actor, wallet.userId, resource, undefined, requestId);
+  }
 
   @Get('accounts/:id/balance')
   @Roles('subject', 'finance')
@@ -56,10 +64,11 @@ export class LedgerQueriesController {
     responses: { 200: z.object({ account: z.string(), posted: moneyOutput, held: moneyOutput, asOf: z.string().nullable(), lastPosition: z.string() }) },
     errors: ['PROJECTION_LAGGING'],
   })
-  async balance(@Param() rawParams: unknown, @Query() rawQuery: unknown, @CurrentActor() actor: Actor) {
+  async balance(@Param() rawParams: unknown, @Query() rawQuery: unknown, @CurrentActor() actor: Actor, @Req() request: { id: string }) {
     const { id } = parseInput(accountParams, rawParams, 'params');
     const { asOf } = parseInput(balanceQuery, rawQuery, 'query');
     ensureMayRead(actor, id);
+    await this.audit(actor, id, 'ledger-balance', request.id);
     await this.ledger.caughtUp();
     const currency = parseAccount(id)?.currency as Currency;
     const balance = await accountBalance(this.readModels.query, id, asOf);
@@ -82,10 +91,11 @@ export class LedgerQueriesController {
     responses: { 200: z.object({ account: z.string(), lines: z.array(z.object({})), nextCursor: z.string().nullable() }) },
     errors: ['PROJECTION_LAGGING'],
   })
-  async statement(@Param() rawParams: unknown, @Query() rawQuery: unknown, @CurrentActor() actor: Actor) {
+  async statement(@Param() rawParams: unknown, @Query() rawQuery: unknown, @CurrentActor() actor: Actor, @Req() request: { id: string }) {
     const { id } = parseInput(accountParams, rawParams, 'params');
     const query = parseInput(statementQuery, rawQuery, 'query');
     ensureMayRead(actor, id);
+    await this.audit(actor, id, 'ledger-statement', request.id);
     await this.ledger.caughtUp();
     const currency = parseAccount(id)?.currency as Currency;
     const [position, seq] = query.cursor ? query.cursor.split('.') : [];

@@ -15,6 +15,8 @@ export const sendTipBody = z.strictObject({
   from: walletInput,
   to: walletInput,
   amount: moneyInput,
+  /** Optional note to the payee. Personal data: encrypted at rest with the payer's key. */
+  note: z.string().trim().min(1).max(280).optional(),
 });
 
 /** The hot path: a subject tips another user. No projection is awaited here. */
@@ -58,6 +60,7 @@ export class SendTipController {
           amountCurrency: body.amount.currency,
           limits: this.settings.limitsFor(body.from.currency),
           commissionBasisPoints: this.settings.commissionBasisPoints,
+          note: body.note ?? null,
         },
       }),
     });

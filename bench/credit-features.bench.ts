@@ -1,0 +1,307 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { v4 as uuidv4, v7 as uuidv7 } from 'uuid';
+import { generateKey, parseKeys, TokenService } from '@attest/auth';
+import { EventMetadata, EventRegistry, EventStore, JsonObject, NewEvent, SqliteEventStore, StreamAppend } from '@attest/event-store';
+import { CONSENT_EVENTS, deterministicEventId, subjectStream } from '@attest/consent';
+import { validCollection } from '@attest/consent/testing/fixtures';
+import { LEDGER_EVENTS, walletAccount, walletStreamId } from '@attest/ledger';
+import { ProjectionRunner, SqliteReadModelStore } from '@attest/projection-runner';
+import { CREDIT_FEATURES_PROJECTION, creditFeaturesProjection } from '@attest/projections/credit-features/credit-features.projection';
+import { appendCatalogue, NOTICE_V1 } from '@attest/projections/credit-features/testing/events';
+import { Benchmark, BenchResult, percentile } from './lib/report';
+
+/**
+ * Credit-features benchmarks.
+ *
+ * 1. Rebuild: 1,000,000 ledger events of 100,000 subjects, with consent windows (90% consent to
+ *    the bureau before their activity, 5% withdraw on day 60, half of those consent again on day
+ *    80, 10% never consent), written straight to the embedded store's adapter in their stored
+ *    form; then the projection alone is run from position 0 to the head in this process.
+ * 2. Serving over real HTTP: a separate API process (embedded store, synchronous=FULL) and this
+ *    process as the client, 64 keep-alive connections; every read is a share decision appended
+ *    to the subject's stream and then a read of the read model (read-your-writes on the share).
+ */
+const SUBJECTS = Number(process.env['CREDIT_BENCH_SUBJECTS'] ?? 100_000);
+const LEDGER_EVENTS_TOTAL = Number(process.env['CREDIT_BENCH_LEDGER_EVENTS'] ?? 1_000_000);
+/** The serving run uses a smaller log: the API's other projections (Merkle log, balances…) must catch up on start. */
+const SERVE_SUBJECTS = 20_000;
+const SERVE_LEDGER_EVENTS = 200_000;
+const CONNECTIONS = 64;
+const SERVE_SECONDS = 10;
+const WARMUP_SECONDS = 2;
+const PORT = 3990 + Math.floor(Math.random() * 9);
+const actor = 'system:bench';
+const DAY_MS = 86_400_000;
+const START = Date.parse('2026-01-01T00:00:00.000Z');
+const at = (day: number) => new Date(START + day * DAY_MS).toISOString();
+
+const metadataAt = (day: number): EventMetadata => ({ recordedAt: at(day), correlationId: uuidv7(), causationId: null, actor });
+
+/** Stored (encoded) events built from one encoded template each: the JSON the API would have written. */
+const templates = (registry: EventRegistry) => {
+  const encode = (type: string, data: unknown, pii: unknown = undefined) => registry.encode({ type, data, ...(pii === undefined ? {} : { pii }) });
+  const id = uuidv4();
+  const tip = encode('TipSent', {
+    entryId: id, payerId: 'a', payeeId: 'b', currency: 'CNY', amountMinor: 1000n, feeMinor: 50n, netMinor: 950n, commissionBasisPoints: 500,
+    postings: [{ debit: walletAccount('a', 'CNY'), credit: walletAccount('b', 'CNY'), amountMinor: 950n }, { debit: walletAccount('a', 'CNY'), credit: 'platform:commission:CNY', amountMinor: 50n }],
+  });
+  const received = encode('TipReceived', { entryId: id, payerId: 'a', payeeId: 'b', currency: 'CNY', netMinor: 950n });
+  const deposit = encode('FundsDeposited', {
+    entryId: id, userId: 'a', currency: 'CNY', amountMinor: 100_000n, externalReference: 'psp-x', postings: [{ debit: 'processor:clearing:CNY', credit: walletAccount('a', 'CNY'), amountMinor: 100_000n }],
+  });
+  const granted = encode(
+    'ConsentGranted',
+    { consentId: 'c1', subjectId: 's', purposeId: 'credit-scoring', recipientId: 'bureau', notice: NOTICE_V1, language: 'en', dataCategories: ['credit-score', 'transactions'], sensitive: true, collection: validCollection(), grantedAt: at(0), expiresAt: null },
+    { ipPrefix: '203.0.113.0/24', userAgent: 'bench' },
+  );
+  const withdrawn = encode('ConsentWithdrawn', { withdrawalId: 'w1', consentId: 'c1', subjectId: 's', purposeId: 'credit-scoring', recipientId: 'bureau', notice: NOTICE_V1, scope: 'consent', withdrawnAt: at(0) });
+  const event = (template: { schemaVersion: number; data: JsonObject; pii: JsonObject | null }, type: string, data: JsonObject, metadata: EventMetadata, eventId = uuidv7()): NewEvent => ({
+    eventId, type, schemaVersion: template.schemaVersion, data: { ...template.data, ...data }, pii: template.pii, metadata,
+  });
+  return {
+    tipPair: (payer: string, payee: string, amountMinor: bigint, metadata: EventMetadata): [NewEvent, NewEvent] => {
+      const entryId = uuidv4();
+      const fee = (amountMinor * 500n) / 10_000n;
+      const net = amountMinor - fee;
+      return [
+        event(tip, 'TipSent', {
+          entryId, payerId: payer, payeeId: payee, amountMinor: amountMinor.toString(), feeMinor: fee.toString(), netMinor: net.toString(),
+          postings: [
+            { debit: walletAccount(payer, 'CNY'), credit: walletAccount(payee, 'CNY'), amountMinor: net.toString() },
+            { debit: walletAccount(payer, 'CNY'), credit: 'platform:commission:CNY', amountMinor: fee.toString() },
+          ],
+        }, metadata),
+        event(received, 'TipReceived', { entryId, payerId: payer, payeeId: payee, netMinor: net.toString() }, metadata),
+      ];
+    },
+    deposit: (userId: string, metadata: EventMetadata): NewEvent => {
+      const entryId = uuidv4();
+      return event(deposit, 'FundsDeposited', { entryId, userId, externalReference: `psp-${entryId}`, postings: [{ debit: 'processor:clearing:CNY', credit: walletAccount(userId, 'CNY'), amountMinor: '100000' }] }, metadata);
+    },
+    granted: (subjectId: string, consentId: string, metadata: EventMetadata): NewEvent =>
+      event(granted, 'ConsentGranted', { consentId, subjectId, grantedAt: metadata.recordedAt }, metadata, deterministicEventId('subject', subjectId, 'consent', consentId)),
+    withdrawn: (subjectId: string, consentId: string, metadata: EventMetadata): NewEvent =>
+      event(withdrawn, 'ConsentWithdrawn', { withdrawalId: `w-${consentId}`, consentId, subjectId, withdrawnAt: metadata.recordedAt }, metadata),
+  };
+};
+
+/**
+ * Seeds the log: catalogue, consents on day 0, then rounds of ledger activity spread over 120
+ * days (round 0: a deposit each; later rounds: a tip to another subject, i.e. TipSent on the
+ * payer's wallet and TipReceived on the payee's), withdrawals on day 60 and re-consents on day 80.
+ */
+const seed = async (dataDir: string, subjects: number, ledgerEvents: number): Promise<{ head: number; ledger: number; consent: number }> => {
+  const registry = new EventRegistry().register(...CONSENT_EVENTS, ...LEDGER_EVENTS);
+  const adapter = new SqliteEventStore({ path: join(dataDir, 'events.sqlite'), synchronous: 'NORMAL' });
+  await appendCatalogue(new EventStore(adapter, registry), at(0));
+  const make = templates(registry);
+  const subject = (s: number) => `u${s}`;
+  let ledger = 0;
+  let consent = 0;
+  const consents: StreamAppend[] = [];
+  for (let s = 0; s < subjects; s++) if (s % 10 !== 9) consents.push({ streamId: subjectStream(subject(s)), expectedRevision: 'any', events: [make.granted(subject(s), 'c1', metadataAt(0))] });
+  for (let from = 0; from < consents.length; from += 5_000) await adapter.append(consents.slice(from, from + 5_000));
+  consent += consents.length;
+  // Each round after the first writes two ledger events per subject (a tip and its mirror).
+  const rounds = 1 + Math.ceil((ledgerEvents - subjects) / (2 * subjects));
+  for (let round = 0; round < rounds && ledger < ledgerEvents; round++) {
+    const day = 1 + Math.floor((round * 118) / rounds);
+    const metadata = metadataAt(day);
+    const appends: StreamAppend[] = [];
+    for (let s = 0; s < subjects && ledger < ledgerEvents; s++) {
+      if (round === 0) {
+        appends.push({ streamId: walletStreamId(subject(s), 'CNY'), expectedRevision: 'any', events: [make.deposit(subject(s), metadata)] });
+        ledger += 1;
+      } else {
+        const payee = subject((s + round) % subjects);
+        const [sent, received] = make.tipPair(subject(s), payee, BigInt(100 + ((s * 7 + round) % 5_000)), metadata);
+        appends.push({ streamId: walletStreamId(subject(s), 'CNY'), expectedRevision: 'any', events: [sent] });
+        appends.push({ streamId: walletStreamId(payee, 'CNY'), expectedRevision: 'any', events: [received] });
+        ledger += 2;
+      }
+      if (appends.length >= 5_000) await adapter.append(appends.splice(0, appends.length));
+    }
+    if (appends.length > 0) await adapter.append(appends);
+    const next = 1 + Math.floor(((round + 1) * 118) / rounds);
+    // Consent changes between rounds, at their own instants: 5% withdraw on day 60, half of them come back on day 80.
+    for (const [changeDay, kind] of [[60, 'withdraw'], [80, 'regrant']] as const) {
+      if (day < changeDay && next >= changeDay) {
+        const changes: StreamAppend[] = [];
+        for (let s = 0; s < subjects; s += 20) {
+          if (s % 10 === 9 || (kind === 'regrant' && s % 40 !== 0)) continue;
+          const event = kind === 'withdraw' ? make.withdrawn(subject(s), 'c1', metadataAt(changeDay)) : make.granted(subject(s), 'c2', metadataAt(changeDay));
+          changes.push({ streamId: subjectStream(subject(s)), expectedRevision: 'any', events: [event] });
+        }
+        await adapter.append(changes);
+        consent += changes.length;
+      }
+    }
+  }
+  const head = Number(await adapter.headPosition());
+  await adapter.close();
+  return { head, ledger, consent };
+};
+
+const rebuild = async (dataDir: string) => {
+  const registry = new EventRegistry().register(...CONSENT_EVENTS, ...LEDGER_EVENTS);
+  const store = new EventStore(new SqliteEventStore({ path: join(dataDir, 'events.sqlite'), synchronous: 'NORMAL' }), registry);
+  const readModels = new SqliteReadModelStore(join(dataDir, 'bench-read-models.sqlite'));
+  const runner = new ProjectionRunner(store, readModels).register(creditFeaturesProjection);
+  const head = await store.headPosition();
+  const started = performance.now();
+  await runner.start();
+  await runner.waitFor(CREDIT_FEATURES_PROJECTION, head, 30_000).catch(async function wait(): Promise<void> {
+    // waitFor is bounded at 30 s per call; a slow machine simply waits again.
+    return runner.waitFor(CREDIT_FEATURES_PROJECTION, head, 30_000).catch(wait);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const rows = await readModels.query.get<{ n: bigint }>('SELECT COUNT(*) AS n FROM credit_feature_contributions');
+  await runner.stop();
+  await store.close();
+  await readModels.close();
+  return { seconds, rows: Number(rows?.n ?? 0n) };
+};
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+const get = (path: string, token: string): Promise<{ status: number; body: string }> =>
+  new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: PORT, method: 'GET', path, agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+const startServer = (dataDir: string, keys: string): ChildProcess =>
+  spawn(process.execPath, ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'], {
+    cwd: join(__dirname, '..'),
+    env: {
+      ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: 'tsconfig.json', ATTEST_MODE: 'test', LOG_LEVEL: 'warn', ATTEST_DATA_DIR: dataDir,
+      ATTEST_JWT_KEYS: keys, PORT: String(PORT), ATTEST_SQLITE_SYNCHRONOUS: 'FULL', ATTEST_RATE_LIMIT_WRITES_PER_MINUTE: '1000000',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+
+const waitReady = async (token: string, child: ChildProcess) => {
+  for (let i = 0; i < 4_800; i++) {
+    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
+    try {
+      const ready = await get('/health/ready', token);
+      if (ready.status === 200) {
+        // Terminus shape: compare each projection's position with the head (lagEvents can be read
+        // before the head in the same check, so it is not used here).
+        const body = JSON.parse(ready.body) as { info?: { eventStore?: { headPosition?: string }; projections?: { projections?: Array<{ position: string }> } } };
+        const head = body.info?.eventStore?.headPosition;
+        const projections = body.info?.projections?.projections ?? [];
+        if (head !== undefined && projections.length > 0 && projections.every((p) => p.position === head)) return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error('the API did not become ready');
+};
+
+export const creditFeaturesBenchmarks: Benchmark[] = [
+  {
+    name: 'credit-features/rebuild',
+    run: async (): Promise<BenchResult> => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'attest-bench-credit-'));
+      try {
+        let started = performance.now();
+        const seeded = await seed(dataDir, SUBJECTS, LEDGER_EVENTS_TOTAL);
+        console.log(`  seeded ${seeded.head.toLocaleString('en')} events (${seeded.ledger.toLocaleString('en')} ledger, ${seeded.consent.toLocaleString('en')} consent) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        started = performance.now();
+        const result = await rebuild(dataDir);
+        const handled = seeded.ledger + seeded.consent;
+        return {
+          name: 'credit-features/rebuild',
+          description:
+            `Projection rebuilt from position 0 (runner in this process, embedded store, read model in SQLite) over ${seeded.ledger.toLocaleString('en')} ledger events ` +
+            `of ${SUBJECTS.toLocaleString('en')} subjects plus ${seeded.consent.toLocaleString('en')} consent events (90% consented before their activity, 5% withdrew on day 60, ` +
+            `half of those consented again on day 80) and the catalogue; ${result.rows.toLocaleString('en')} contributions kept. Includes decoding every event (zod).`,
+          measurements: [
+            { metric: 'rebuild throughput', value: handled / result.seconds, unit: 'events/s', target: { atLeast: 100_000 }, note: `${result.seconds.toFixed(1)} s for ${handled.toLocaleString('en')} handled events` },
+          ],
+        };
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  },
+  {
+    name: 'credit-features/serve-http',
+    run: async (): Promise<BenchResult> => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'attest-bench-credit-http-'));
+      const key = generateKey('bench');
+      const tokens = new TokenService({ issuer: 'attest', audience: 'attest-api', keys: parseKeys(key.encoded) });
+      let child: ChildProcess | null = null;
+      try {
+        const seeded = await seed(dataDir, SERVE_SUBJECTS, SERVE_LEDGER_EVENTS);
+        child = startServer(dataDir, key.encoded);
+        const partner = await tokens.mint({ role: 'partner', id: 'bureau-svc', recipientId: 'bureau' });
+        let started = performance.now();
+        await waitReady(partner, child);
+        console.log(`  API ready (all projections caught up on ${seeded.head.toLocaleString('en')} events) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        const latencies: number[] = [];
+        const statuses = new Map<number, number>();
+        let measuring = false;
+        let stop = false;
+        let n = 0;
+        const worker = async () => {
+          while (!stop) {
+            const subject = `u${Math.floor(Math.random() * SERVE_SUBJECTS)}`;
+            // Every 20th read declares social ranking: refused (and recorded) as PURPOSE_INCOMPATIBLE.
+            const purpose = n++ % 20 === 0 ? 'social-ranking' : 'credit-scoring';
+            const t0 = performance.now();
+            const response = await get(`/v1/credit-features/${subject}?purpose=${purpose}`, partner);
+            if (measuring) {
+              latencies.push(performance.now() - t0);
+              statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+            }
+          }
+        };
+        const workers = Array.from({ length: CONNECTIONS }, worker);
+        await new Promise((resolve) => setTimeout(resolve, WARMUP_SECONDS * 1000));
+        measuring = true;
+        started = performance.now();
+        await new Promise((resolve) => setTimeout(resolve, SERVE_SECONDS * 1000));
+        measuring = false;
+        const seconds = (performance.now() - started) / 1000;
+        stop = true;
+        await Promise.all(workers);
+        const unexpected = [...statuses.entries()].filter(([status]) => status !== 200 && status !== 403);
+        if (unexpected.length > 0) throw new Error(`unexpected statuses ${JSON.stringify(unexpected)}`);
+        latencies.sort((a, b) => a - b);
+        return {
+          name: 'credit-features/serve-http',
+          description:
+            `GET /v1/credit-features/:subjectId over real HTTP: separate API process (embedded store synchronous=FULL, ${seeded.head.toLocaleString('en')} events, ` +
+            `${SERVE_SUBJECTS.toLocaleString('en')} subjects), this process as client with ${CONNECTIONS} keep-alive connections, random subject per request, 5% social-ranking ` +
+            `(403 PURPOSE_INCOMPATIBLE, recorded). Every read appends its share decision (fsync'd group commit) and waits for the projection to pass it. ` +
+            `${SERVE_SECONDS} s measured after ${WARMUP_SECONDS} s warm-up; client and server share the machine.`,
+          measurements: [
+            { metric: 'feature reads', value: latencies.length / seconds, unit: 'requests/s', target: { atLeast: 5_000 }, note: `${statuses.get(200) ?? 0} served, ${statuses.get(403) ?? 0} refused` },
+            { metric: 'read p50', value: percentile(latencies, 50), unit: 'ms' },
+            { metric: 'read p99', value: percentile(latencies, 99), unit: 'ms', target: { atMost: 25 } },
+          ],
+        };
+      } finally {
+        agent.destroy();
+        if (child && child.exitCode === null) {
+          const exited = new Promise((resolve) => child?.once('exit', resolve));
+          child.kill('SIGTERM');
+          await exited;
+        }
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  },
+];

@@ -1,0 +1,182 @@
+import type { ReadModelQueries } from '@attest/projection-runner';
+import { Currency, formatAmount, isCurrency } from '@attest/ledger';
+import { CONTRIBUTIONS_TABLE } from './credit-features.projection';
+import {
+  ContributionKind,
+  CREDIT_FEATURE_DEFINITIONS_VERSION,
+  DERIVED_FEATURES,
+  FeatureUnit,
+  FeatureWindow,
+  FLOW_FEATURES,
+  REVERSIBLE_KINDS,
+  WINDOW_DAYS,
+} from './credit-features.definitions';
+
+/** Which events a value was computed from: how many, and the global-position range they span. */
+export interface Lineage {
+  sourceEvents: number;
+  fromPosition: bigint | null;
+  toPosition: bigint | null;
+}
+
+export interface FeatureValue {
+  /** Money: bigint minor units; counts, days and basis points: bigint; null when undefined (no data). */
+  value: bigint | null;
+  unit: FeatureUnit;
+  window: FeatureWindow;
+  lineage: Lineage;
+}
+
+export interface CurrencyFeatures {
+  currency: Currency;
+  features: Record<string, FeatureValue>;
+}
+
+export interface CreditFeatures {
+  subjectId: string;
+  recipientId: string;
+  asOf: string;
+  definitionsVersion: string;
+  currencies: CurrencyFeatures[];
+}
+
+const DAY_MS = 86_400_000;
+const EMPTY: Lineage = { sourceEvents: 0, fromPosition: null, toPosition: null };
+
+/** Both stores return integers as bigint, but PostgreSQL's SUM over BIGINT is NUMERIC (a string): normalise. */
+const big = (value: unknown): bigint => (value === null || value === undefined ? 0n : BigInt(value as string | number | bigint));
+const bigOrNull = (value: unknown): bigint | null => (value === null || value === undefined ? null : BigInt(value as string | number | bigint));
+
+const lineage = (count: unknown, from: unknown, to: unknown): Lineage => {
+  const sourceEvents = Number(big(count));
+  return sourceEvents === 0 ? EMPTY : { sourceEvents, fromPosition: bigOrNull(from), toPosition: bigOrNull(to) };
+};
+
+const merge = (a: Lineage, b: Lineage): Lineage => ({
+  sourceEvents: a.sourceEvents + b.sourceEvents,
+  fromPosition: a.fromPosition === null ? b.fromPosition : b.fromPosition === null ? a.fromPosition : a.fromPosition < b.fromPosition ? a.fromPosition : b.fromPosition,
+  toPosition: a.toPosition === null ? b.toPosition : b.toPosition === null ? a.toPosition : a.toPosition > b.toPosition ? a.toPosition : b.toPosition,
+});
+
+const daysBefore = (asOf: string, days: number): string => new Date(Date.parse(asOf) - days * DAY_MS).toISOString();
+const wholeDays = (from: string, to: string): bigint => BigInt(Math.floor((Date.parse(to) - Date.parse(from)) / DAY_MS));
+
+interface FlowRow {
+  currency: string;
+  kind: string;
+  count30: unknown;
+  volume30: unknown;
+  first30: unknown;
+  last30: unknown;
+  count90: unknown;
+  volume90: unknown;
+  first90: unknown;
+  last90: unknown;
+}
+
+interface Flow {
+  count: bigint;
+  volume: bigint;
+  lineage: Lineage;
+}
+
+/**
+ * The features of one subject for one recipient, as of an instant (ISO-8601, millisecond
+ * precision, like the stored event times): aggregates over the contributions with
+ * `occurred_at <= asOf`. Three bounded aggregate queries (their results have at most one row
+ * per currency and kind), whatever the subject's history length; no row is read one by one.
+ */
+export const queryCreditFeatures = async (db: ReadModelQueries, subjectId: string, recipientId: string, asOf: string): Promise<CreditFeatures> => {
+  const since30 = daysBefore(asOf, WINDOW_DAYS['30d']);
+  const since90 = daysBefore(asOf, WINDOW_DAYS['90d']);
+  const flows = await db.all<FlowRow>(
+    `SELECT currency, kind,
+       SUM(CASE WHEN occurred_at > ? THEN 1 ELSE 0 END) AS count30,
+       SUM(CASE WHEN occurred_at > ? THEN amount_minor ELSE 0 END) AS volume30,
+       MIN(CASE WHEN occurred_at > ? THEN position END) AS first30,
+       MAX(CASE WHEN occurred_at > ? THEN position END) AS last30,
+       COUNT(*) AS count90, SUM(amount_minor) AS volume90, MIN(position) AS first90, MAX(position) AS last90
+     FROM ${CONTRIBUTIONS_TABLE}
+     WHERE subject_id = ? AND recipient_id = ? AND occurred_at > ? AND occurred_at <= ?
+     GROUP BY currency, kind`,
+    since30, since30, since30, since30, subjectId, recipientId, since90, asOf,
+  );
+  const counterparties = await db.all<{ currency: string; distinct_count: unknown; events: unknown; first: unknown; last: unknown }>(
+    `SELECT currency, COUNT(DISTINCT counterparty_id) AS distinct_count, COUNT(*) AS events, MIN(position) AS first, MAX(position) AS last
+     FROM ${CONTRIBUTIONS_TABLE}
+     WHERE subject_id = ? AND recipient_id = ? AND occurred_at > ? AND occurred_at <= ? AND counterparty_id IS NOT NULL
+     GROUP BY currency`,
+    subjectId, recipientId, since90, asOf,
+  );
+  const lifetimes = await db.all<{ currency: string; events: unknown; first_at: string; last_at: string; first: unknown; last: unknown }>(
+    `SELECT currency, COUNT(*) AS events, MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at, MIN(position) AS first, MAX(position) AS last
+     FROM ${CONTRIBUTIONS_TABLE}
+     WHERE subject_id = ? AND recipient_id = ? AND occurred_at <= ?
+     GROUP BY currency`,
+    subjectId, recipientId, asOf,
+  );
+
+  const currencies: CurrencyFeatures[] = [];
+  for (const life of [...lifetimes].sort((a, b) => a.currency.localeCompare(b.currency))) {
+    if (!isCurrency(life.currency)) continue;
+    const currency = life.currency;
+    const flowOf = (kind: ContributionKind, window: '30d' | '90d'): Flow => {
+      const row = flows.find((f) => f.currency === currency && f.kind === kind);
+      if (!row) return { count: 0n, volume: 0n, lineage: EMPTY };
+      return window === '30d'
+        ? { count: big(row.count30), volume: big(row.volume30), lineage: lineage(row.count30, row.first30, row.last30) }
+        : { count: big(row.count90), volume: big(row.volume90), lineage: lineage(row.count90, row.first90, row.last90) };
+    };
+    const features: Record<string, FeatureValue> = {};
+    for (const f of FLOW_FEATURES) {
+      const flow = flowOf(f.kind, f.window);
+      features[f.name] = { value: f.measure === 'count' ? flow.count : flow.volume, unit: f.unit, window: f.window, lineage: flow.lineage };
+    }
+    const derived = (name: string, value: bigint | null, lineageOf: Lineage): void => {
+      const definition = DERIVED_FEATURES.find((d) => d.name === name);
+      if (!definition) throw new Error(`no definition for feature ${name}`);
+      features[name] = { value, unit: definition.unit, window: definition.window, lineage: lineageOf };
+    };
+    const parties = counterparties.find((c) => c.currency === currency);
+    derived('distinctCounterparties90d', big(parties?.distinct_count), parties ? lineage(parties.events, parties.first, parties.last) : EMPTY);
+    const reversals = flowOf('reversal', '90d');
+    const reversible = REVERSIBLE_KINDS.map((kind) => flowOf(kind, '90d')).reduce((a, b) => ({ count: a.count + b.count, volume: 0n, lineage: merge(a.lineage, b.lineage) }));
+    // Integer basis points, rounded down: no floating point anywhere in a feature value.
+    derived('reversalRatio90d', reversible.count === 0n ? null : (reversals.count * 10_000n) / reversible.count, merge(reversals.lineage, reversible.lineage));
+    const lifeLineage = lineage(life.events, life.first, life.last);
+    derived('accountAgeDays', wholeDays(life.first_at, asOf), lifeLineage);
+    derived('daysSinceLastActivity', wholeDays(life.last_at, asOf), lifeLineage);
+    currencies.push({ currency, features });
+  }
+  return { subjectId, recipientId, asOf, definitionsVersion: CREDIT_FEATURE_DEFINITIONS_VERSION, currencies };
+};
+
+/** A feature value for the wire: money as a decimal string in the currency's exponent (ADR 0007), other values as integer strings. */
+export const featureValueToWire = (value: FeatureValue, currency: Currency) => ({
+  value: value.value === null ? null : value.unit === 'money' ? formatAmount(value.value, currency) : value.value.toString(),
+  ...(value.unit === 'money' ? { valueMinor: value.value === null ? null : value.value.toString() } : {}),
+  unit: value.unit === 'money' ? currency : value.unit,
+  window: value.window,
+  lineage: {
+    sourceEvents: value.lineage.sourceEvents,
+    fromPosition: value.lineage.fromPosition?.toString() ?? null,
+    toPosition: value.lineage.toPosition?.toString() ?? null,
+  },
+});
+
+export const creditFeaturesToWire = (features: CreditFeatures) => ({
+  subjectId: features.subjectId,
+  recipientId: features.recipientId,
+  asOf: features.asOf,
+  definitionsVersion: features.definitionsVersion,
+  currencies: features.currencies.map((c) => ({
+    currency: c.currency,
+    features: Object.fromEntries(Object.entries(c.features).map(([name, value]) => [name, featureValueToWire(value, c.currency)])),
+  })),
+});
+
+/** Does the read model hold anything for this subject and recipient? (The purge check.) */
+export const countContributions = async (db: ReadModelQueries, subjectId: string, recipientId: string): Promise<number> => {
+  const row = await db.get<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${CONTRIBUTIONS_TABLE} WHERE subject_id = ? AND recipient_id = ?`, subjectId, recipientId);
+  return Number(big(row?.n));
+};
