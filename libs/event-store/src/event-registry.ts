@@ -89,9 +89,10 @@ export class EventRegistry {
     if (!data.success) throw new InvalidEvent(event.type, issuesOf(data.error, 'data'));
     let pii: JsonObject | null = null;
     if (definition.pii) {
-      const encoded = z.safeEncode(definition.pii, event.pii);
+      // An absent section is null: schemas that make it optional say `.nullable()`.
+      const encoded = z.safeEncode(definition.pii, event.pii === undefined ? null : event.pii);
       if (!encoded.success) throw new InvalidEvent(event.type, issuesOf(encoded.error, 'pii'));
-      pii = encoded.data as JsonObject;
+      pii = (encoded.data ?? null) as JsonObject | null;
     } else if (event.pii !== undefined && event.pii !== null) {
       throw new InvalidEvent(event.type, [{ path: 'pii', message: 'this event type has no personal-data section' }]);
     }

@@ -36,7 +36,8 @@ describe('/metrics and readiness', () => {
     expect(down.headers['content-type']).toMatch(/problem\+json/);
     expect(down.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', health: { status: 'error', error: { projections: { status: 'down' } } } });
     await runner.start();
-    await runner.waitFor('access-log', await store.headPosition());
+    const head = await store.headPosition();
+    for (const name of runner.names) await runner.waitFor(name, head);
     expect((await t.http().get('/health/ready')).status).toBe(200);
   });
 });

@@ -1,9 +1,10 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { z } from 'zod';
-import { Contract, ProblemException } from '@attest/http';
+import { Contract, parseInput, ProblemException } from '@attest/http';
 import { Public, Roles } from '../../auth/auth.decorators';
 import { CheckpointService } from '../checkpoint.service';
 
+const IssueBody = z.strictObject({}).optional();
 const CheckpointResponse = z.object({ checkpoint: z.object({ treeSize: z.number(), rootHash: z.string() }).passthrough(), publicKey: z.unknown() });
 
 /** Signed checkpoints of the Merkle log, and the keys that sign them. */
@@ -25,8 +26,10 @@ export class CheckpointsController {
   @Post('checkpoints')
   @HttpCode(201)
   @Roles('operator')
-  @Contract({ summary: 'Sign a checkpoint now, covering every stored event', tags: ['audit'], responses: { 201: CheckpointResponse } })
-  async issue() {
+  @Contract({ summary: 'Sign a checkpoint now, covering every stored event', tags: ['audit'], body: IssueBody, responses: { 201: CheckpointResponse } })
+  async issue(@Body() body: unknown) {
+    // No parameters: anything but an empty object (or no body) is a mistake worth refusing.
+    parseInput(IssueBody, body, 'body');
     const checkpoint = await this.checkpoints.issueNow();
     return { checkpoint, publicKey: this.checkpoints.keyFor(checkpoint) ?? null };
   }
