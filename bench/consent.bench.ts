@@ -8,6 +8,7 @@ import { generateKey, parseKeys, TokenService } from '@attest/auth';
 import { EventRegistry, EventStore, NewEvent, SqliteEventStore, StreamAppend } from '@attest/event-store';
 import { CONSENT_EVENTS, deterministicEventId, noticeTextHash, subjectStream } from '@attest/consent';
 import { catalogueEvents, CREDIT_NOTICE_TEXT_V1, validCollection } from '@attest/consent/testing/fixtures';
+import { runLoad } from './lib/load';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 
 /**
@@ -148,7 +149,7 @@ export const consentBenchmarks: Benchmark[] = [
       const tokens = new TokenService({ issuer: 'attest', audience: 'attest-api', keys: parseKeys(key.encoded) });
       let child: ChildProcess | null = null;
       try {
-        let started = performance.now();
+        const started = performance.now();
         const logSize = await seed(dataDir);
         const seedSeconds = (performance.now() - started) / 1000;
         console.log(`  seeded ${logSize.toLocaleString('en')} events in ${seedSeconds.toFixed(1)} s`);
@@ -158,36 +159,19 @@ export const consentBenchmarks: Benchmark[] = [
         await waitReady(partner, child);
 
         // 1. Share decisions: 64 connections, random subjects, every decision appended (fsync'd).
-        let shareNo = 0;
-        const latencies: number[] = [];
-        const statuses = new Map<number, number>();
-        let measuring = false;
-        let stop = false;
-        const worker = async () => {
-          while (!stop) {
+        const { seconds, latencies, statuses } = await runLoad({
+          connections: CONNECTIONS,
+          warmupSeconds: WARMUP_SECONDS,
+          seconds: SHARE_SECONDS,
+          send: async (n) => {
             const subject = `u${Math.floor(Math.random() * SUBJECTS)}`;
             // Every 20th request asks for social ranking: refused (and recorded) as PURPOSE_INCOMPATIBLE.
-            const purposeId = shareNo % 20 === 0 ? 'social-ranking' : 'credit-scoring';
-            const t0 = performance.now();
-            const response = await call('POST', '/v1/recipients/bureau/shares', partner, { shareId: `b${shareNo++}`, subjectId: subject, purposeId, dataCategories: ['credit-score'] });
-            if (measuring) {
-              latencies.push(performance.now() - t0);
-              statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-            }
-          }
-        };
-        const workers = Array.from({ length: CONNECTIONS }, worker);
-        await new Promise((resolve) => setTimeout(resolve, WARMUP_SECONDS * 1000));
-        measuring = true;
-        started = performance.now();
-        await new Promise((resolve) => setTimeout(resolve, SHARE_SECONDS * 1000));
-        measuring = false;
-        const seconds = (performance.now() - started) / 1000;
-        stop = true;
-        await Promise.all(workers);
+            const purposeId = n % 20 === 0 ? 'social-ranking' : 'credit-scoring';
+            return (await call('POST', '/v1/recipients/bureau/shares', partner, { shareId: `b${n}`, subjectId: subject, purposeId, dataCategories: ['credit-score'] })).status;
+          },
+        });
         const unexpected = [...statuses.entries()].filter(([status]) => status !== 201 && status !== 403);
         if (unexpected.length > 0) throw new Error(`unexpected statuses ${JSON.stringify(unexpected)}`);
-        latencies.sort((a, b) => a - b);
 
         // 2. Consent trail of one subject out of the whole log (≥ 1,000,000 events).
         const trail: number[] = [];

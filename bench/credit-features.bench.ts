@@ -12,6 +12,7 @@ import { LEDGER_EVENTS, walletAccount, walletStreamId } from '@attest/ledger';
 import { ProjectionRunner, SqliteReadModelStore } from '@attest/projection-runner';
 import { CREDIT_FEATURES_PROJECTION, creditFeaturesProjection } from '@attest/projections/credit-features/credit-features.projection';
 import { appendCatalogue, NOTICE_V1 } from '@attest/projections/credit-features/testing/events';
+import { runLoad } from './lib/load';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 
 /**
@@ -247,39 +248,22 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
         const seeded = await seed(dataDir, SERVE_SUBJECTS, SERVE_LEDGER_EVENTS);
         child = startServer(dataDir, key.encoded);
         const partner = await tokens.mint({ role: 'partner', id: 'bureau-svc', recipientId: 'bureau' });
-        let started = performance.now();
+        const started = performance.now();
         await waitReady(partner, child);
         console.log(`  API ready (all projections caught up on ${seeded.head.toLocaleString('en')} events) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-        const latencies: number[] = [];
-        const statuses = new Map<number, number>();
-        let measuring = false;
-        let stop = false;
-        let n = 0;
-        const worker = async () => {
-          while (!stop) {
+        const { seconds, latencies, statuses } = await runLoad({
+          connections: CONNECTIONS,
+          warmupSeconds: WARMUP_SECONDS,
+          seconds: SERVE_SECONDS,
+          send: async (n) => {
             const subject = `u${Math.floor(Math.random() * SERVE_SUBJECTS)}`;
             // Every 20th read declares social ranking: refused (and recorded) as PURPOSE_INCOMPATIBLE.
-            const purpose = n++ % 20 === 0 ? 'social-ranking' : 'credit-scoring';
-            const t0 = performance.now();
-            const response = await get(`/v1/credit-features/${subject}?purpose=${purpose}`, partner);
-            if (measuring) {
-              latencies.push(performance.now() - t0);
-              statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-            }
-          }
-        };
-        const workers = Array.from({ length: CONNECTIONS }, worker);
-        await new Promise((resolve) => setTimeout(resolve, WARMUP_SECONDS * 1000));
-        measuring = true;
-        started = performance.now();
-        await new Promise((resolve) => setTimeout(resolve, SERVE_SECONDS * 1000));
-        measuring = false;
-        const seconds = (performance.now() - started) / 1000;
-        stop = true;
-        await Promise.all(workers);
+            const purpose = n % 20 === 0 ? 'social-ranking' : 'credit-scoring';
+            return (await get(`/v1/credit-features/${subject}?purpose=${purpose}`, partner)).status;
+          },
+        });
         const unexpected = [...statuses.entries()].filter(([status]) => status !== 200 && status !== 403);
         if (unexpected.length > 0) throw new Error(`unexpected statuses ${JSON.stringify(unexpected)}`);
-        latencies.sort((a, b) => a - b);
         return {
           name: 'credit-features/serve-http',
           description:

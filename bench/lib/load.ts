@@ -1,0 +1,45 @@
+/**
+ * A closed-loop load generator: `connections` workers each send one request after another;
+ * only requests finished inside the measuring window count (after a warm-up).
+ */
+export interface LoadResult {
+  seconds: number;
+  /** Milliseconds, sorted ascending. */
+  latencies: number[];
+  statuses: Map<number, number>;
+}
+
+export const runLoad = async (options: {
+  connections: number;
+  warmupSeconds: number;
+  seconds: number;
+  /** Sends request number `n` and resolves with its HTTP status. */
+  send: (n: number) => Promise<number>;
+}): Promise<LoadResult> => {
+  let stop = false;
+  let measuring = false;
+  let n = 0;
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  const worker = async () => {
+    while (!stop) {
+      const t0 = performance.now();
+      const status = await options.send(n++);
+      if (measuring) {
+        latencies.push(performance.now() - t0);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    }
+  };
+  const workers = Array.from({ length: options.connections }, worker);
+  await new Promise((resolve) => setTimeout(resolve, options.warmupSeconds * 1000));
+  measuring = true;
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
+  measuring = false;
+  const seconds = (performance.now() - started) / 1000;
+  stop = true;
+  await Promise.all(workers);
+  latencies.sort((a, b) => a - b);
+  return { seconds, latencies, statuses };
+};
