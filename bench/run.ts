@@ -7,8 +7,9 @@ import { auditBenchmarks } from './audit.bench';
 import { eventStoreBenchmarks } from './event-store.bench';
 import { consentBenchmarks } from './consent.bench';
 import { ledgerBenchmarks } from './ledger.bench';
+import { reconciliationBenchmarks } from './reconciliation.bench';
 
-const all: Benchmark[] = [...eventStoreBenchmarks, ...ledgerBenchmarks, ...consentBenchmarks, ...auditBenchmarks];
+const all: Benchmark[] = [...eventStoreBenchmarks, ...ledgerBenchmarks, ...consentBenchmarks, ...auditBenchmarks, ...reconciliationBenchmarks];
 
 const main = async () => {
   const wanted = process.argv.slice(2);

@@ -99,7 +99,7 @@ export class Reconciliation {
   }
 
   /** Reads the whole file. Throws SettlementFileInvalid when the file as a whole is unusable. */
-  async stage(source: AsyncIterable<Buffer | string>): Promise<{ sha256: string; bytes: number }> {
+  async stage(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): Promise<{ sha256: string; bytes: number }> {
     for await (const batch of this.reader.batches(source)) {
       const rows: SettlementRow[] = [];
       for (const parsed of batch) {
@@ -119,7 +119,7 @@ export class Reconciliation {
   }
 
   /** A ledger event of the window (deposits and settled payouts with their references). */
-  addLedger(item: LedgerItem): void {
+  addLedger(item: Omit<LedgerItem, 'inPeriod'>): void {
     const { startMs, endMs } = this.bounds;
     this.staging.addLedger({ ...item, inPeriod: item.recordedAtMs >= startMs && item.recordedAtMs < endMs });
   }

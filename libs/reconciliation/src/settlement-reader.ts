@@ -114,14 +114,14 @@ export class SettlementReader {
   }
 
   /** Validated lines in batches (one per chunk read): per-row promises would cost more than the parsing. */
-  async *batches(source: AsyncIterable<Buffer | string>): AsyncGenerator<ParsedLine[]> {
+  async *batches(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): AsyncGenerator<ParsedLine[]> {
     const tapped = this.tap(source);
     if (this.options.format === 'csv') yield* this.csv(tapped);
     else yield* this.jsonLines(tapped);
     this.digest = this.hash.digest('hex');
   }
 
-  private async *tap(source: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  private async *tap(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): AsyncGenerator<Buffer> {
     const bytesMax = this.options.bytesMax ?? SETTLEMENT_BYTES_MAX_DEFAULT;
     for await (const piece of source) {
       const chunk = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;

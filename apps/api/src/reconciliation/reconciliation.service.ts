@@ -131,7 +131,7 @@ export class ReconciliationService {
 
       await this.caughtUp();
       const window = work.ledgerWindow;
-      for await (const page of ledgerWindow(this.readModels.query, window.startMs, window.endMs)) for (const item of page) work.addLedger({ ...item, inPeriod: true });
+      for await (const page of ledgerWindow(this.readModels.query, window.startMs, window.endMs)) for (const item of page) work.addLedger(item);
       work.match();
       const checks = await internalChecks(this.readModels.query, `${input.period.from}T00:00:00.000Z`, endOfDay(input.period.to));
 
