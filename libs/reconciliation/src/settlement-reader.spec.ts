@@ -110,6 +110,18 @@ describe('settlement reader', () => {
     await expect(consume()).rejects.toThrow(/larger than 10 bytes/);
   });
 
+  it('reads the documented samples without a single invalid row', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const docs = join(__dirname, '..', '..', '..', 'docs');
+    const csv = await read(readFileSync(join(docs, 'settlement-sample.csv'), 'utf8'));
+    expect(csv.invalid).toEqual([]);
+    expect(csv.rows.map((row) => [row.type, row.reference])).toContainEqual(['deposit', 'dep-7781']);
+    const jsonl = await read(readFileSync(join(docs, 'settlement-sample.jsonl'), 'utf8'), 'jsonl');
+    expect(jsonl.invalid).toEqual([]);
+    expect(jsonl.rows).toHaveLength(2);
+  });
+
   it('reads a large file in bounded memory', async () => {
     const rows = 200_000;
     const reader = new SettlementReader({ format: 'csv' });

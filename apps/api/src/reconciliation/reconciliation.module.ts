@@ -37,7 +37,10 @@ export class ReconciliationModule implements OnModuleInit {
     // Reports are kept beside the read models; they are not a projection (a run's report is what it
     // found then, pinned by the hash in its completion event), so a rebuild never touches them.
     await this.readModels.exec(REPORT_TABLE_DDL);
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    // The projector builds this module without HTTP (an application context): no adapter, no parser.
+    const adapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
+    if (!adapter) return;
+    const fastify = adapter.getInstance<FastifyInstance>();
     fastify.addContentTypeParser(Object.keys(SETTLEMENT_MEDIA_TYPES), (_request, payload, done) => done(null, payload));
   }
 }
