@@ -9,17 +9,20 @@ export const LEDGER_PAGE_ROWS = 5_000;
 /** Offenders named in a check's detail; beyond it they are counted. */
 const NAMED_MAX = 10;
 
-/** Ledger events with a processor reference recorded in [startMs, endMs), in pages (keyset on time, id). */
+/**
+ * Ledger events with a processor reference recorded in [startMs, endMs), in pages. Keyset on the
+ * row value (time, id): both SQLite and PostgreSQL seek the index to it, where the equivalent
+ * `t > ? OR (t = ? AND id > ?)` made SQLite rescan every event of one instant for each page.
+ */
 export async function* ledgerWindow(db: ReadModelQueries, startMs: number, endMs: number): AsyncGenerator<Omit<LedgerItem, 'inPeriod'>[]> {
   let afterMs = startMs - 1;
   let afterId = '';
   for (;;) {
     const rows = await db.all<{ entry_id: string; kind: string; reference: string; currency: string; amount_minor: bigint; recorded_at_ms: bigint }>(
       `SELECT entry_id, kind, reference, currency, amount_minor, recorded_at_ms FROM recon_ledger_refs
-       WHERE recorded_at_ms < ? AND (recorded_at_ms > ? OR (recorded_at_ms = ? AND entry_id > ?))
+       WHERE recorded_at_ms < ? AND (recorded_at_ms, entry_id) > (?, ?)
        ORDER BY recorded_at_ms, entry_id LIMIT ?`,
       endMs,
-      afterMs,
       afterMs,
       afterId,
       LEDGER_PAGE_ROWS,
@@ -43,6 +46,16 @@ export async function* ledgerWindow(db: ReadModelQueries, startMs: number, endMs
     afterId = last.entry_id;
   }
 }
+
+/**
+ * The same window as one SELECT over `<schema>.recon_ledger_refs`, for a reader that attaches the
+ * SQLite read-model file (the reconciliation staging file does): parameters are period start,
+ * period end (the in-period flag), window start, window end, all epoch milliseconds.
+ */
+export const ledgerWindowSql = (schema: string): string =>
+  `SELECT kind, reference, entry_id, currency, amount_minor, recorded_at_ms,
+     CASE WHEN recorded_at_ms >= ? AND recorded_at_ms < ? THEN 1 ELSE 0 END
+   FROM ${schema}.recon_ledger_refs WHERE recorded_at_ms >= ? AND recorded_at_ms < ?`;
 
 /** Currencies the ledger has accounts in (a handful). */
 export const ledgerCurrencies = async (db: ReadModelQueries): Promise<Currency[]> => {

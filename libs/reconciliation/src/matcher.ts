@@ -231,31 +231,50 @@ export const GROUP_SIZE_MAX = 100_000;
 export function* matchSorted(rows: Iterable<StagedRow>, ledger: Iterable<LedgerItem>, options: MatchOptions): Generator<MatchItem> {
   const rowIterator = rows[Symbol.iterator]();
   const ledgerIterator = ledger[Symbol.iterator]();
+  // Each side's current item and its key, computed once per item (this loop runs millions of times).
   let row = rowIterator.next();
+  let rowKey = row.done ? null : keyOf(row.value.type, row.value.reference);
   let event = ledgerIterator.next();
-  let lastRowKey = '';
-  let lastEventKey = '';
-  while (!row.done || !event.done) {
-    const rowKey = row.done ? null : keyOf(row.value.type, row.value.reference);
-    const eventKey = event.done ? null : keyOf(event.value.kind, event.value.reference);
+  let eventKey = event.done ? null : keyOf(event.value.kind, event.value.reference);
+  const nextRow = () => {
+    const previous = rowKey;
+    row = rowIterator.next();
+    rowKey = row.done ? null : keyOf(row.value.type, row.value.reference);
+    if (rowKey !== null && previous !== null && rowKey < previous) throw new UnsortedInput('settlement rows', previous, rowKey);
+  };
+  const nextEvent = () => {
+    const previous = eventKey;
+    event = ledgerIterator.next();
+    eventKey = event.done ? null : keyOf(event.value.kind, event.value.reference);
+    if (eventKey !== null && previous !== null && eventKey < previous) throw new UnsortedInput('ledger events', previous, eventKey);
+  };
+  while (rowKey !== null || eventKey !== null) {
     const key = rowKey === null ? eventKey : eventKey === null ? rowKey : rowKey < eventKey ? rowKey : eventKey;
-    if (key === null) break;
-    const sample = !row.done && rowKey === key ? row.value : null;
-    const group = new Group(sample ? sample.type : (event.value as LedgerItem).kind, sample ? sample.reference : (event.value as LedgerItem).reference);
-    while (!row.done && keyOf(row.value.type, row.value.reference) === key) {
-      group.rows.push(row.value);
-      if (group.rows.length > GROUP_SIZE_MAX) throw new RangeError(`more than ${GROUP_SIZE_MAX} settlement rows share reference ${group.reference}`);
-      lastRowKey = key;
-      row = rowIterator.next();
-      if (!row.done && keyOf(row.value.type, row.value.reference) < lastRowKey) throw new UnsortedInput('settlement rows', lastRowKey, keyOf(row.value.type, row.value.reference));
+    const groupRows: StagedRow[] = [];
+    const groupEvents: LedgerItem[] = [];
+    while (!row.done && rowKey === key) {
+      groupRows.push(row.value);
+      if (groupRows.length > GROUP_SIZE_MAX) throw new RangeError(`more than ${GROUP_SIZE_MAX} settlement rows share reference ${row.value.reference}`);
+      nextRow();
     }
-    while (!event.done && keyOf(event.value.kind, event.value.reference) === key) {
-      group.events.push(event.value);
-      if (group.events.length > GROUP_SIZE_MAX) throw new RangeError(`more than ${GROUP_SIZE_MAX} ledger events share reference ${group.reference}`);
-      lastEventKey = key;
-      event = ledgerIterator.next();
-      if (!event.done && keyOf(event.value.kind, event.value.reference) < lastEventKey) throw new UnsortedInput('ledger events', lastEventKey, keyOf(event.value.kind, event.value.reference));
+    while (!event.done && eventKey === key) {
+      groupEvents.push(event.value);
+      if (groupEvents.length > GROUP_SIZE_MAX) throw new RangeError(`more than ${GROUP_SIZE_MAX} ledger events share reference ${event.value.reference}`);
+      nextEvent();
     }
+    const [firstRow] = groupRows;
+    const [firstEvent] = groupEvents;
+    // The common case, one row and one event, without the general path's allocations.
+    if (groupRows.length === 1 && groupEvents.length === 1 && firstRow && firstEvent) {
+      const pair = classifyPair(firstRow, firstEvent, options);
+      if (pair) {
+        yield pair;
+        continue;
+      }
+    }
+    const group = new Group(firstRow ? firstRow.type : (firstEvent as LedgerItem).kind, firstRow ? firstRow.reference : (firstEvent as LedgerItem).reference);
+    group.rows = groupRows;
+    group.events = groupEvents;
     yield* classify(group, options);
   }
 }

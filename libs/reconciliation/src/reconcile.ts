@@ -77,25 +77,24 @@ export class Reconciliation {
     return false;
   }
 
-  private stageRows(rows: SettlementRow[], flush: boolean): void {
-    for (const { row, duplicateOfLine } of this.staging.addRows(rows, flush)) {
-      this.totals.validRows -= 1;
-      this.totals.addProcessorFee(row.currency, -row.processorFeeMinor);
-      this.exception({
-        class: 'duplicate',
-        type: row.type,
-        reference: row.reference,
-        currency: row.currency,
-        lines: [row.line],
-        externalIds: [row.externalId],
-        entryIds: [],
-        rows: 1,
-        ledgerEvents: 0,
-        settlementMinor: row.amountMinor,
-        ledgerMinor: 0n,
-        reason: `external id ${row.externalId} is already on line ${duplicateOfLine}`,
-      });
-    }
+  /** A repeated external id: reported with the line that has it first, and taken back out of the valid rows. */
+  private duplicate(row: SettlementRow, duplicateOfLine: number): void {
+    this.totals.validRows -= 1;
+    this.totals.addProcessorFee(row.currency, -row.processorFeeMinor);
+    this.exception({
+      class: 'duplicate',
+      type: row.type,
+      reference: row.reference,
+      currency: row.currency,
+      lines: [row.line],
+      externalIds: [row.externalId],
+      entryIds: [],
+      rows: 1,
+      ledgerEvents: 0,
+      settlementMinor: row.amountMinor,
+      ledgerMinor: 0n,
+      reason: `external id ${row.externalId} is already on line ${duplicateOfLine}`,
+    });
   }
 
   /** Reads the whole file. Throws SettlementFileInvalid when the file as a whole is unusable. */
@@ -107,14 +106,13 @@ export class Reconciliation {
         if (!parsed.ok) this.invalid(parsed.invalid);
         else if (this.inPeriod(parsed.row)) {
           rows.push(parsed.row);
-          // Counted as valid now; a duplicate found when its batch is written is taken back out.
+          // Counted as valid now; a duplicate found when staging ends is taken back out.
           this.totals.validRows += 1;
           this.totals.addProcessorFee(parsed.row.currency, parsed.row.processorFeeMinor);
         }
       }
-      this.stageRows(rows, false);
+      this.staging.addRows(rows);
     }
-    this.stageRows([], true);
     return { sha256: this.reader.sha256, bytes: this.reader.bytes };
   }
 
@@ -124,8 +122,19 @@ export class Reconciliation {
     this.staging.addLedger({ ...item, inPeriod: item.recordedAtMs >= startMs && item.recordedAtMs < endMs });
   }
 
+  /**
+   * The ledger window copied in one statement from an SQLite read-model file; `select(schema)`
+   * gives the SELECT (see `ledgerWindowSql` in projections/reconciliation) with parameters
+   * (period start, period end, window start, window end).
+   */
+  copyLedgerFromSqlite(path: string, select: (schema: string) => string): void {
+    const window = this.ledgerWindow;
+    this.staging.copyLedgerFrom(path, select('source'), [this.bounds.startMs, this.bounds.endMs, window.startMs, window.endMs]);
+  }
+
   match(): void {
     this.staging.seal();
+    for (const { row, duplicateOfLine } of this.staging.duplicateRows()) this.duplicate(row, duplicateOfLine);
     const toleranceMs = this.options.toleranceSeconds === null ? null : this.options.toleranceSeconds * 1000;
     for (const item of matchSorted(this.staging.sortedRows(), this.staging.sortedLedger(), { toleranceMs })) this.exception(item);
   }

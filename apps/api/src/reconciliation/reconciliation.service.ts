@@ -12,7 +12,7 @@ import { BALANCES_PROJECTION } from '@attest/projections/balances/balances.proje
 import { trialBalance } from '@attest/projections/balances/balances.queries';
 import { DAILY_COLUMNS, DAILY_SUMMARY_PROJECTION, dailySummary } from '@attest/projections/daily-summary/daily-summary.projection';
 import { RECONCILIATION_LEDGER_PROJECTION } from '@attest/projections/reconciliation/reconciliation-ledger.projection';
-import { internalChecks, ledgerCurrencies, ledgerWindow } from '@attest/projections/reconciliation/reconciliation.queries';
+import { internalChecks, ledgerCurrencies, ledgerWindow, ledgerWindowSql } from '@attest/projections/reconciliation/reconciliation.queries';
 import {
   DAY_CLOSE_DECIDER_NAME,
   DayClosed,
@@ -128,13 +128,13 @@ export class ReconciliationService {
       };
       const start = await this.executeRun(streamId, { type: 'StartRun', started }, context);
       if (start) return this.replay(start);
-
       await this.caughtUp();
       const window = work.ledgerWindow;
-      for await (const page of ledgerWindow(this.readModels.query, window.startMs, window.endMs)) for (const item of page) work.addLedger(item);
+      // Embedded read models: one INSERT … SELECT between the two SQLite files. Otherwise: pages.
+      if (this.readModels.dialect === 'sqlite' && this.config.readModels === 'sqlite') work.copyLedgerFromSqlite(this.config.sqlite.readModelsPath, ledgerWindowSql);
+      else for await (const page of ledgerWindow(this.readModels.query, window.startMs, window.endMs)) for (const item of page) work.addLedger(item);
       work.match();
       const checks = await internalChecks(this.readModels.query, `${input.period.from}T00:00:00.000Z`, endOfDay(input.period.to));
-
       const totals = work.totals.list();
       const summary = {
         kind: 'summary',

@@ -21,7 +21,7 @@ import { SettlementRow, SettlementType } from '../settlement-row';
  * pagination on the sort key), not one call per row.
  */
 export const STAGING_CACHE_KIB = 64 * 1024;
-/** Rows per multi-row INSERT (7 parameters each, well under SQLite's 32,766 limit). */
+/** Rows per multi-row INSERT (8 parameters each, well under SQLite's 32,766 limit). */
 const INSERT_ROWS = 256;
 /** Rows per page read back: bounds memory of the sorted reads. */
 const PAGE_ROWS = 10_000;
@@ -39,11 +39,10 @@ export class SqliteSettlementStaging {
   private readonly dir: string;
   private readonly db: Database.Database;
   private readonly insertRowsBatch: Statement;
-  private readonly insertOneRow: Statement;
-  private readonly firstLineOf: Statement;
   private readonly insertLedgerBatch: Statement;
   private readonly insertException: Statement;
-  private pendingRows: Array<{ row: SettlementRow; params: Params }> = [];
+  private pendingRows: Params = [];
+  private pendingRowCount = 0;
   private pendingLedger: Params = [];
   private pendingLedgerCount = 0;
   private uncommitted = 0;
@@ -56,16 +55,15 @@ export class SqliteSettlementStaging {
     this.db.pragma('synchronous = OFF');
     this.db.pragma('temp_store = FILE');
     this.db.pragma(`cache_size = -${STAGING_CACHE_KIB}`);
-    // WITHOUT ROWID keyed by external id: the insert itself finds a duplicate (no second index).
-    this.db.exec(`CREATE TABLE rows (external_id TEXT PRIMARY KEY, line INTEGER NOT NULL, reference TEXT NOT NULL, type TEXT NOT NULL,
-      currency TEXT NOT NULL, amount_minor INTEGER NOT NULL, settled_at_ms INTEGER NOT NULL) WITHOUT ROWID`);
+    // Keyed by line (unique, increasing): rows are appended, never inserted into the middle of a
+    // B-tree. Duplicate external ids are found once, after staging, by one sort (see `seal`) —
+    // a unique index maintained row by row costs several times more on a shuffled file.
+    this.db.exec(`CREATE TABLE rows (line INTEGER PRIMARY KEY, external_id TEXT NOT NULL, reference TEXT NOT NULL, type TEXT NOT NULL,
+      currency TEXT NOT NULL, amount_minor INTEGER NOT NULL, fee_minor INTEGER NOT NULL, settled_at_ms INTEGER NOT NULL)`);
     this.db.exec(`CREATE TABLE ledger (kind TEXT NOT NULL, reference TEXT NOT NULL, entry_id TEXT NOT NULL, currency TEXT NOT NULL,
       amount_minor INTEGER NOT NULL, recorded_at_ms INTEGER NOT NULL, in_period INTEGER NOT NULL)`);
     this.db.exec('CREATE TABLE exceptions (seq INTEGER PRIMARY KEY, line TEXT NOT NULL)');
-    const rowColumns = '(external_id, line, reference, type, currency, amount_minor, settled_at_ms)';
-    this.insertRowsBatch = this.db.prepare(`INSERT OR IGNORE INTO rows ${rowColumns} VALUES ${placeholders(INSERT_ROWS, 7)}`);
-    this.insertOneRow = this.db.prepare(`INSERT OR IGNORE INTO rows ${rowColumns} VALUES ${placeholders(1, 7)}`);
-    this.firstLineOf = this.db.prepare('SELECT line FROM rows WHERE external_id = ?').pluck();
+    this.insertRowsBatch = this.db.prepare(`INSERT INTO rows VALUES ${placeholders(INSERT_ROWS, 8)}`);
     this.insertLedgerBatch = this.db.prepare(`INSERT INTO ledger VALUES ${placeholders(INSERT_ROWS, 7)}`);
     this.insertException = this.db.prepare('INSERT INTO exceptions (seq, line) VALUES (?, ?)');
     this.db.exec('BEGIN');
@@ -79,40 +77,25 @@ export class SqliteSettlementStaging {
     }
   }
 
-  /**
-   * Stages rows; returns those whose external id was already staged, each with the line that
-   * has it (they are not staged). Rows are buffered and written `INSERT_ROWS` at a time; a
-   * batch that inserted fewer rows than it had is replayed row by row to name the duplicates.
-   */
-  addRows(rows: readonly SettlementRow[], flush = false): Array<{ row: SettlementRow; duplicateOfLine: number }> {
-    const duplicates: Array<{ row: SettlementRow; duplicateOfLine: number }> = [];
+  /** Stages rows (buffered, written `INSERT_ROWS` at a time). Duplicates are sorted out by `seal`. */
+  addRows(rows: readonly SettlementRow[]): void {
     for (const row of rows) {
-      this.pendingRows.push({ row, params: [row.externalId, row.line, row.reference, row.type, row.currency, row.amountMinor, row.settledAtMs] });
-      if (this.pendingRows.length === INSERT_ROWS) this.flushRows(duplicates);
+      this.pendingRows.push(row.line, row.externalId, row.reference, row.type, row.currency, row.amountMinor, row.processorFeeMinor, row.settledAtMs);
+      this.pendingRowCount += 1;
+      if (this.pendingRowCount === INSERT_ROWS) {
+        this.insertRowsBatch.run(...this.pendingRows);
+        this.wrote(INSERT_ROWS);
+        this.pendingRows = [];
+        this.pendingRowCount = 0;
+      }
     }
-    if (flush) this.flushRows(duplicates);
-    return duplicates;
   }
 
-  private flushRows(duplicates: Array<{ row: SettlementRow; duplicateOfLine: number }>): void {
-    const batch = this.pendingRows;
+  private flushRows(): void {
+    if (this.pendingRowCount === 0) return;
+    this.db.prepare(`INSERT INTO rows VALUES ${placeholders(this.pendingRowCount, 8)}`).run(...this.pendingRows);
     this.pendingRows = [];
-    if (batch.length === 0) return;
-    if (batch.length === INSERT_ROWS) {
-      // A savepoint, so that a batch with a duplicate can be undone and replayed row by row.
-      this.db.exec('SAVEPOINT batch');
-      const inserted = this.insertRowsBatch.run(...batch.flatMap((pending) => pending.params)).changes;
-      if (inserted === batch.length) {
-        this.db.exec('RELEASE batch');
-        this.wrote(inserted);
-        return;
-      }
-      this.db.exec('ROLLBACK TO batch; RELEASE batch');
-    }
-    for (const pending of batch) {
-      if (this.insertOneRow.run(...pending.params).changes === 1) this.wrote(1);
-      else duplicates.push({ row: pending.row, duplicateOfLine: Number(this.firstLineOf.get(pending.row.externalId)) });
-    }
+    this.pendingRowCount = 0;
   }
 
   addLedger(item: LedgerItem): void {
@@ -131,6 +114,25 @@ export class SqliteSettlementStaging {
     this.db.prepare(`INSERT INTO ledger VALUES ${placeholders(this.pendingLedgerCount, 7)}`).run(...this.pendingLedger);
     this.pendingLedger = [];
     this.pendingLedgerCount = 0;
+  }
+
+  /**
+   * Copies ledger events straight from another SQLite file (the read models, when they are
+   * SQLite): `select` reads from schema `source` and yields the ledger table's seven columns
+   * (kind, reference, entry_id, currency, amount_minor, recorded_at_ms, in_period). No row crosses
+   * into JavaScript, which is most of the cost of paging a million events through the driver.
+   */
+  copyLedgerFrom(path: string, select: string, params: Array<string | number>): void {
+    this.flushLedger();
+    // ATTACH and DETACH are refused inside a transaction.
+    if (this.db.inTransaction) this.db.exec('COMMIT');
+    this.db.prepare("ATTACH DATABASE ? AS source").run(path);
+    try {
+      this.db.prepare(`INSERT INTO ledger ${select}`).run(...params);
+    } finally {
+      this.db.exec('DETACH DATABASE source');
+      this.db.exec('BEGIN');
+    }
   }
 
   /** Keeps a report line (an exception) in the order it was found, on disk rather than in memory. */
@@ -158,15 +160,54 @@ export class SqliteSettlementStaging {
     }
   }
 
-  /** Ends staging: writes what is buffered, commits, and indexes both sides for the sorted reads. */
+  /**
+   * Ends staging: writes what is buffered, moves every row whose external id appeared on an
+   * earlier line out of `rows` (into `duplicates`, with that first line), and indexes both sides
+   * for the sorted reads. Call `duplicateRows()` after it to report them.
+   */
   seal(): void {
-    const leftover = this.addRows([], true);
-    if (leftover.length > 0) throw new Error('seal() found unreported duplicates: call addRows(rows, true) before sealing');
+    this.flushRows();
     this.flushLedger();
+    // One sort, in SQLite, however many rows: the first line of each external id, then the others.
+    this.db.exec(`CREATE TABLE duplicates AS
+      SELECT line, first_line FROM (SELECT line, min(line) OVER (PARTITION BY external_id) AS first_line FROM rows) WHERE line <> first_line`);
+    this.db.exec('CREATE TABLE duplicate_rows AS SELECT r.*, d.first_line FROM rows r JOIN duplicates d ON d.line = r.line');
+    this.db.exec('CREATE INDEX duplicate_rows_line ON duplicate_rows (line)');
+    this.db.exec('DELETE FROM rows WHERE line IN (SELECT line FROM duplicates)');
     if (this.db.inTransaction) this.db.exec('COMMIT');
     // Covering indexes: the sorted reads never go back to the tables.
     this.db.exec('CREATE INDEX ledger_key ON ledger (kind, reference, entry_id, currency, amount_minor, recorded_at_ms, in_period)');
     this.db.exec('CREATE INDEX rows_key ON rows (type, reference, line, external_id, currency, amount_minor, settled_at_ms)');
+    this.db.exec('BEGIN');
+  }
+
+  /** Rows moved out by `seal` because their external id was on an earlier line, in line order, paged. */
+  *duplicateRows(): Generator<{ row: SettlementRow; duplicateOfLine: number }> {
+    const page = this.db
+      .prepare(
+        'SELECT line, external_id, reference, type, currency, CAST(amount_minor AS TEXT), CAST(fee_minor AS TEXT), settled_at_ms, first_line FROM duplicate_rows WHERE line > ? ORDER BY line LIMIT ?',
+      )
+      .raw(true);
+    let after = 0;
+    for (;;) {
+      const rows = page.all(after, PAGE_ROWS) as Array<[number, string, string, string, string, string, string, number, number]>;
+      for (const [line, externalId, reference, type, currency, amount, fee, settledAtMs, firstLine] of rows) {
+        after = line;
+        const row: SettlementRow = {
+          line,
+          externalId,
+          reference,
+          type: type as SettlementType,
+          currency: currency as Currency,
+          amountMinor: BigInt(amount),
+          processorFeeMinor: BigInt(fee),
+          settledAt: new Date(settledAtMs).toISOString(),
+          settledAtMs,
+        };
+        yield { row, duplicateOfLine: firstLine };
+      }
+      if (rows.length < PAGE_ROWS) return;
+    }
   }
 
   /** Rows sorted by (type, reference, line): BINARY collation, the byte order the matcher expects. */
