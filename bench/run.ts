@@ -8,8 +8,9 @@ import { eventStoreBenchmarks } from './event-store.bench';
 import { consentBenchmarks } from './consent.bench';
 import { creditFeaturesBenchmarks } from './credit-features.bench';
 import { ledgerBenchmarks } from './ledger.bench';
+import { reconciliationBenchmarks } from './reconciliation.bench';
 
-const all: Benchmark[] = [...eventStoreBenchmarks, ...ledgerBenchmarks, ...consentBenchmarks, ...auditBenchmarks, ...creditFeaturesBenchmarks];
+const all: Benchmark[] = [...eventStoreBenchmarks, ...ledgerBenchmarks, ...consentBenchmarks, ...auditBenchmarks, ...creditFeaturesBenchmarks, ...reconciliationBenchmarks];
 
 const main = async () => {
   const wanted = process.argv.slice(2);

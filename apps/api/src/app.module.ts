@@ -15,6 +15,7 @@ import { HealthController } from './health/health.controller';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { LedgerModule } from './ledger/ledger.module';
+import { ReconciliationModule } from './reconciliation/reconciliation.module';
 
 /** The API: infrastructure, then one module per feature (vertical slices). */
 @Module({})
@@ -41,6 +42,7 @@ export class AppModule {
         MetricsModule,
         IdempotencyModule.forRoot(config),
         LedgerModule,
+        ReconciliationModule,
         ConsentModule,
         ErasureModule,
         CreditFeaturesModule,

@@ -11,7 +11,7 @@ export type DataKeyLookup = { state: 'active'; key: Buffer } | { state: 'erased'
  * Per-subject data keys. Destroying a subject's key erases their personal data everywhere it
  * was encrypted — in the log, in backups of the log — while the ciphertext (and every Merkle
  * proof over it) stays. The key store must therefore NOT be backed up together with the log
- * beyond the retention the erasure promise allows (docs/adr/0009).
+ * beyond the retention the erasure promise allows (docs/adr/0010-crypto-shredding.md, docs/erasure.md).
  */
 export interface SubjectKeyStore {
   /** The subject's key, created on first use. Throws SubjectKeyErased for an erased subject. */

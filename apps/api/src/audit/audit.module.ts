@@ -13,7 +13,7 @@ import { ProofsController } from './proofs/proofs.controller';
 
 /**
  * Provable history (issue 6): the Merkle log projection over every event, signed checkpoints,
- * RFC 9162 proofs and subject audit bundles under /v1/audit. Design: docs/adr/0006-merkle-log.md.
+ * RFC 9162 proofs and subject audit bundles under /v1/audit. Design: docs/adr/0011-merkle-log-and-checkpoints.md.
  */
 @Module({
   controllers: [CheckpointsController, ProofsController, ExportBundleController],

@@ -6,7 +6,7 @@ import { CATALOGUE_EVENT_TYPES, CatalogueEvent, CatalogueState, emptyCatalogue, 
  * The catalogue in memory, as one immutable snapshot handed to deciders inside commands. It is
  * folded from the catalogue's events (few, rarely written) at start-up and caught up from the
  * store after every catalogue write and whenever a lookup misses, so a notice published by
- * another process is seen at the latest on the first request that needs it (see ADR 0008).
+ * another process is seen at the latest on the first request that needs it (see docs/adr/0012-consent-model.md).
  */
 @Injectable()
 export class CatalogueService {
