@@ -9,6 +9,8 @@ import { CliModule } from './cli.module';
  */
 const main = async () => {
   await CommandFactory.run(CliModule, {
+    // Otherwise commander names the program after the entry file ("Usage: main").
+    cliName: 'attest',
     logger: ['error'],
     errorHandler: (error) => {
       // commander's own exits (help, version, unknown option) carry their exit code.
