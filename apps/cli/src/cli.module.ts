@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditCheckCommand, AuditCommand } from './audit/audit.command';
+import { CommanderSetup } from './commander-setup';
 import { BundleCommand } from './bundle/bundle.command';
 import { BundleExportCommand } from './bundle/bundle-export.command';
 import { DemoCommand } from './demo/demo.command';
@@ -11,9 +12,10 @@ import { TokenCommand } from './token/token.command';
 import { TokenMintCommand } from './token/token-mint.command';
 import { VerifyCommand } from './verify/verify.command';
 
-/** One provider per command and sub-command (nest-commander discovers them here). */
+/** One provider per command and sub-command (nest-commander discovers them here), and the program's setup. */
 @Module({
   providers: [
+    CommanderSetup,
     VerifyCommand,
     AuditCommand,
     AuditCheckCommand,
