@@ -7,9 +7,9 @@ import { EXIT_OK, EXIT_USAGE } from './cli-exit';
  * commander's own exits (help, version, unknown option, missing argument): help is 0, any usage
  * mistake is 2, never commander's default 1 (which means "a check failed" here).
  */
-export const onCommanderExit = (error: CommanderError): never => {
+export const onCommanderExit = (error: Error | CommanderError): never => {
   // commander has already written its message to stderr.
-  process.exit(error.exitCode === EXIT_OK ? EXIT_OK : EXIT_USAGE);
+  process.exit('exitCode' in error && error.exitCode === EXIT_OK ? EXIT_OK : EXIT_USAGE);
 };
 
 /**
