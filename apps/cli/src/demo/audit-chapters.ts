@@ -30,7 +30,7 @@ const bundleVerified: DemoChapter = {
       Array.isArray(events) ? events.map((e: unknown) => [pickString(e, 'event.type') ?? '?', String(pick(e, 'proof.leafIndex') ?? pick(e, 'leafIndex') ?? '')]) : [],
     );
     step.say(
-      `VERIFIED: ${report.eventsVerified} events and ${report.noticesVerified} notice version(s), each with an inclusion proof against one checkpoint of ${report.checkpoint?.treeSize} leaves signed with Ed25519. A regulator checks it offline with \`attest verify ${path}\`.`,
+      `VERIFIED: ${report.eventsVerified} events and ${report.noticesVerified} notice version(s), each with an inclusion proof against one checkpoint of ${report.checkpoint?.treeSize} leaves signed with Ed25519. A regulator checks it offline with \`attest verify jun-bundle.json\` (run the demo with --keep to try it).`,
     );
     return step.outcome();
   },
