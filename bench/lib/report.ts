@@ -1,4 +1,4 @@
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -48,8 +48,11 @@ export const printResult = (result: BenchResult) => {
 };
 
 /** Merges results into bench/results.json and regenerates docs/BENCHMARKS.md from all of them. */
-export const record = (results: BenchResult[]) => {
-  const all: Record<string, BenchResult & { machine: string; ranAt: string }> = existsSync(resultsPath)
+/** The 1-minute load average when a benchmark starts: 2 cores shared with other work skew every number. */
+export const loadNow = () => loadavg()[0] ?? 0;
+
+export const record = (results: Array<BenchResult & { loadAtStart?: number }>) => {
+  const all: Record<string, BenchResult & { machine: string; ranAt: string; loadAtStart?: number }> = existsSync(resultsPath)
     ? JSON.parse(readFileSync(resultsPath, 'utf8'))
     : {};
   for (const result of results) all[result.name] = { ...result, machine: machine(), ranAt: new Date().toISOString() };
@@ -63,7 +66,11 @@ export const record = (results: BenchResult[]) => {
     '',
   ];
   for (const result of Object.values(all).sort((a, b) => a.name.localeCompare(b.name))) {
-    lines.push(`## ${result.name}`, '', result.description, '', `Machine: ${result.machine}. Ran ${result.ranAt}.`, '');
+    const load =
+      result.loadAtStart === undefined
+        ? 'Load average at start: not recorded (this run shared the 2 cores with other work, so it reads low).'
+        : `Load average at start: ${result.loadAtStart.toFixed(2)}${result.loadAtStart > 1 ? ' (other work shared the 2 cores: it reads low)' : ''}.`;
+    lines.push(`## ${result.name}`, '', result.description, '', `Machine: ${result.machine}. Ran ${result.ranAt}. ${load}`, '');
     lines.push('| metric | value | unit | target |', '|---|---:|---|---|');
     for (const m of result.measurements) lines.push(`| ${m.metric}${m.note ? ` (${m.note})` : ''} | ${format(m.value)} | ${m.unit} | ${verdict(m)} |`);
     lines.push('');

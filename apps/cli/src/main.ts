@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
 import { CliModule } from './cli.module';
+import { onCommanderExit } from './commander-setup';
 
 /**
  * `attest` — the operator's and the regulator's command line. Exit codes: 0 verified / healthy,
@@ -10,13 +11,7 @@ import { CliModule } from './cli.module';
 const main = async () => {
   await CommandFactory.run(CliModule, {
     logger: ['error'],
-    errorHandler: (error) => {
-      // commander's own exits (help, version, unknown option) carry their exit code.
-      const code = (error as { exitCode?: number }).exitCode;
-      if (code === 0) process.exit(0);
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    },
+    errorHandler: onCommanderExit,
     serviceErrorHandler: (error) => {
       process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(2);

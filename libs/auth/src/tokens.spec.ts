@@ -71,10 +71,12 @@ describe('TokenService', () => {
 describe('TokenService: verified-token cache', () => {
   it('refuses a remembered token once it has expired', async () => {
     const service = new TokenService({ issuer: 'attest', audience: 'attest-api', keys: parseKeys(generateKey('k1').encoded), clockToleranceSeconds: 0 });
-    const token = await service.mint({ role: 'subject', id: 'u1' }, { ttlSeconds: 1 });
+    // 2 s, not 1: expiry is in whole seconds from a floored `iat`, so a 1 s token minted late in a
+    // second could expire before its first verification on a loaded machine.
+    const token = await service.mint({ role: 'subject', id: 'u1' }, { ttlSeconds: 2 });
     expect(await service.verify(token)).toMatchObject({ id: 'u1' });
     expect(await service.verify(token)).toMatchObject({ id: 'u1' });
-    await new Promise((r) => setTimeout(r, 2_100));
+    await new Promise((r) => setTimeout(r, 3_100));
     await expect(service.verify(token)).rejects.toThrow(/expired/);
   });
 });

@@ -227,6 +227,28 @@ export class ProjectionRunner {
     return [...this.running.values()].map((r) => ({ ...r.status }));
   }
 
+  /**
+   * Schema only, no events: creates the checkpoint table and every projection's tables. A
+   * projection whose stored version differs is reset to position 0 (its old tables dropped), as
+   * `start` would do, so the next start replays it. Used by `attest migrate`, which must not
+   * apply events itself (the API or the projector does that).
+   */
+  async migrate(): Promise<Array<{ name: string; version: number; action: 'current' | 'created' | 'reset' }>> {
+    await this.readModels.exec(CHECKPOINTS_DDL);
+    const report: Array<{ name: string; version: number; action: 'current' | 'created' | 'reset' }> = [];
+    for (const { projection } of this.running.values()) {
+      const row = await this.readModels.query.get<{ version: bigint | number }>('SELECT version FROM projection_checkpoints WHERE name = ?', projection.name);
+      if (row && Number(row.version) === projection.version) {
+        for (const ddl of this.ddlOf(projection)) await this.readModels.exec(ddl);
+        report.push({ name: projection.name, version: projection.version, action: 'current' });
+      } else {
+        await this.reset(projection);
+        report.push({ name: projection.name, version: projection.version, action: row ? 'reset' : 'created' });
+      }
+    }
+    return report;
+  }
+
   /** Drops the read model and replays from position 0; resolves once restarted (not caught up). */
   async rebuild(name: string): Promise<void> {
     if (this.mode === 'external') throw new Error('rebuild runs where the projections run (the projector)');

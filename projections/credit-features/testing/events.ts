@@ -63,6 +63,8 @@ export const tipSent = (payerId: string, payeeId: string, amountMinor: bigint, e
         ...(feeMinor > 0n ? [{ debit: walletAccount(payerId, 'CNY'), credit: systemAccount('platform:commission', 'CNY'), amountMinor: feeMinor }] : []),
       ],
     },
+    // TipSent carries a personal-data section (the optional note) since erasure landed: null = no note.
+    pii: null,
   };
 };
 

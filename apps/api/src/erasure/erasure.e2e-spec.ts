@@ -111,6 +111,6 @@ describe('right to erasure (crypto-shredding) over HTTP', () => {
     expect(JSON.stringify(bundle.body)).not.toContain(PERSONAL);
     expect(verifyBundle(bundle.body)).toMatchObject({ ok: true });
     // `attest audit check` recomputes the whole tree from the stored events: still intact.
-    if (t.config.store === 'sqlite') expect(await runAuditCheck(t.config.dataDir)).toMatchObject({ ok: true });
+    if (t.config.store === 'sqlite') expect(await runAuditCheck(t.config)).toMatchObject({ ok: true });
   });
 });

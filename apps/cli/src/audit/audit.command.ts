@@ -2,13 +2,14 @@ import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { LogCheckReport } from '@attest/audit';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from '../cli-exit';
 import { runAuditCheck } from './run-audit-check';
+import { loadCliConfig } from '../shared/cli-config';
 
 interface CheckFlags {
   dataDir?: string;
   json?: boolean;
 }
 
-const formatCheck = (report: LogCheckReport): string => {
+export const formatCheck = (report: LogCheckReport): string => {
   const lines = [
     report.ok ? 'LOG INTACT' : 'LOG TAMPERED OR INCONSISTENT',
     `events read: ${report.eventsRead}; signed checkpoints checked: ${report.checkpointsChecked}`,
@@ -25,7 +26,7 @@ const formatCheck = (report: LogCheckReport): string => {
 export class AuditCheckCommand extends CommandRunner {
   async run(_args: string[], flags: CheckFlags): Promise<void> {
     try {
-      const report = await runAuditCheck(flags.dataDir);
+      const report = await runAuditCheck(loadCliConfig(flags));
       process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatCheck(report));
       process.exitCode = report.ok ? EXIT_OK : EXIT_FAILED;
     } catch (error) {

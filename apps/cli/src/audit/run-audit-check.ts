@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { loadConfig } from '@attest/config';
+import { AttestConfig } from '@attest/config';
 import { StoredEvent } from '@attest/event-store';
 import {
   checkLog,
@@ -36,11 +36,11 @@ const sequentialLeaves = (reader: MerkleLogReader) => {
 };
 
 /**
- * Recomputes the tree from the event store in `dataDir` and holds it against every signed
- * checkpoint stored there; the log read model (if present) says which event differs.
+ * Recomputes the tree from the configured event store and holds it against every signed
+ * checkpoint stored there; the log read model (if present) says which event differs. Takes the
+ * config (not the environment) so that `attest demo` checks its own temporary store.
  */
-export const runAuditCheck = async (dataDir: string | undefined): Promise<LogCheckReport> => {
-  const config = loadConfig({ ...process.env, ...(dataDir ? { ATTEST_DATA_DIR: dataDir } : {}) });
+export const runAuditCheck = async (config: AttestConfig): Promise<LogCheckReport> => {
   if (config.store === 'sqlite' && !existsSync(config.sqlite.eventsPath)) throw new UsageError(`no event store at ${config.sqlite.eventsPath}`);
   const adapter = await createEventStoreAdapter(config);
   const readModels = config.readModels === 'sqlite' && !existsSync(config.sqlite.readModelsPath) ? null : await createReadModelStore(config);
