@@ -40,6 +40,9 @@ export class SqliteSubjectKeyStore implements SubjectKeyStore {
   private readonly cache = new Map<string, Buffer>();
   private readonly keks: Map<string, KeyEncryptionKey>;
   private readonly active: KeyEncryptionKey;
+  private readonly creating = new Map<string, { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void }>();
+  private flushScheduled = false;
+  private readonly insertKey: Database.Statement;
 
   constructor(path: string, keks: KeyEncryptionKey[]) {
     const [active] = keks;
@@ -52,6 +55,7 @@ export class SqliteSubjectKeyStore implements SubjectKeyStore {
     this.db.pragma('synchronous = FULL');
     this.db.exec(`CREATE TABLE IF NOT EXISTS subject_keys (
       subject_id TEXT PRIMARY KEY, kek_id TEXT, wrapped BLOB, created_at TEXT NOT NULL, erased_at TEXT)`);
+    this.insertKey = this.db.prepare('INSERT OR IGNORE INTO subject_keys (subject_id, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?)');
   }
 
   private unwrap(row: { subject_id: string; kek_id: string; wrapped: Buffer }): Buffer {
@@ -85,14 +89,49 @@ export class SqliteSubjectKeyStore implements SubjectKeyStore {
     const found = await this.lookup(subjectId);
     if (found.state === 'active') return found.key;
     if (found.state === 'erased') throw new SubjectKeyErased(subjectId);
-    const key = randomBytes(KEY_BYTES);
-    // INSERT OR IGNORE then re-read: two processes creating the same subject's key agree on one.
-    this.db
-      .prepare('INSERT OR IGNORE INTO subject_keys (subject_id, kek_id, wrapped, created_at) VALUES (?, ?, ?, ?)')
-      .run(subjectId, this.active.kid, wrapKey(this.active, key, subjectId), new Date().toISOString());
+    await this.create(subjectId);
     const again = await this.lookup(subjectId);
     if (again.state === 'active') return again.key;
     throw new SubjectKeyErased(subjectId);
+  }
+
+  /**
+   * New keys are written durably (synchronous=FULL) before any event sealed with them is
+   * appended; keys created in the same event-loop turn share one transaction (group commit), so
+   * a burst of first-time subjects costs one fsync, not one each.
+   */
+  private create(subjectId: string): Promise<void> {
+    const pending = this.creating.get(subjectId);
+    if (pending) return pending.promise;
+    let resolve: () => void = () => undefined;
+    let reject: (error: unknown) => void = () => undefined;
+    const promise = new Promise<void>((ok, fail) => {
+      resolve = ok;
+      reject = fail;
+    });
+    this.creating.set(subjectId, { promise, resolve, reject });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushCreations());
+    }
+    return promise;
+  }
+
+  private flushCreations(): void {
+    this.flushScheduled = false;
+    const batch = [...this.creating.entries()];
+    this.creating.clear();
+    const now = new Date().toISOString();
+    try {
+      // INSERT OR IGNORE: two processes creating the same subject's key agree on the first one.
+      this.db.transaction(() => {
+        for (const [subjectId] of batch) this.insertKey.run(subjectId, this.active.kid, wrapKey(this.active, randomBytes(KEY_BYTES), subjectId), now);
+      })();
+    } catch (error) {
+      for (const [, pending] of batch) pending.reject(error);
+      return;
+    }
+    for (const [, pending] of batch) pending.resolve();
   }
 
   async erase(subjectId: string, at: string): Promise<{ alreadyErased: boolean }> {

@@ -120,7 +120,7 @@ export class EventRegistry {
     const decodedData = definition.data.decode(current);
     // A pii section that is not an object (for example an erasure marker) is passed through as is.
     const decodedPii =
-      definition.pii && pii !== null && !('erased' in pii) ? definition.pii.decode(pii) : pii;
+      definition.pii && pii !== null && !('erased' in pii) && !('withheld' in pii) ? definition.pii.decode(pii) : pii;
     return { data: decodedData, pii: decodedPii };
   }
 }

@@ -20,6 +20,9 @@ export interface StreamEvents {
   events: readonly PendingEvent[];
 }
 
+/** What a withheld personal-data section reads as (readers that asked not to decrypt it). */
+export const WITHHELD = Object.freeze({ erased: false, withheld: true }) as unknown as JsonObject;
+
 /** Recently decoded events shared between projections. */
 const DECODE_CACHE_ENTRIES_MAX = 20_000;
 
@@ -142,11 +145,12 @@ export class EventStore {
    * Only events without a personal-data section are cached: a decrypted value must never
    * outlive its subject's erasure in memory. Decoded events are shared: treat them as immutable.
    */
-  async decode<E extends RecordedEvent = RecordedEvent>(stored: StoredEvent): Promise<E> {
-    if (stored.pii !== null) return this.decodeNow<E>(stored);
+  async decode<E extends RecordedEvent = RecordedEvent>(stored: StoredEvent, options: { revealPii?: boolean } = {}): Promise<E> {
+    if (stored.pii !== null && options.revealPii !== false) return this.decodeNow<E>(stored);
     const cached = this.decoded.get(stored.globalPosition);
     if (cached && cached.eventId === stored.eventId) return cached as E;
-    const event = await this.decodeNow<E>(stored);
+    // Cached only in a form without clear personal data: no pii section, or one withheld.
+    const event = await this.decodeNow<E>(stored, false);
     this.decoded.set(stored.globalPosition, event);
     if (this.decoded.size > DECODE_CACHE_ENTRIES_MAX) {
       const oldest = this.decoded.keys().next().value;
@@ -155,8 +159,9 @@ export class EventStore {
     return event;
   }
 
-  private async decodeNow<E extends RecordedEvent>(stored: StoredEvent): Promise<E> {
-    const clearPii = this.pii && stored.pii !== null ? await this.pii.reveal(stored) : stored.pii;
+  private async decodeNow<E extends RecordedEvent>(stored: StoredEvent, revealPii = true): Promise<E> {
+    // Withheld: the section is neither decrypted nor decoded (readers that do not need it).
+    const clearPii = !revealPii && stored.pii !== null ? WITHHELD : this.pii && stored.pii !== null ? await this.pii.reveal(stored) : stored.pii;
     const { data, pii } = this.registry.decode(stored.type, stored.schemaVersion, stored.data, clearPii);
     return {
       eventId: stored.eventId,

@@ -161,7 +161,8 @@ export class ProjectionRunner {
     await this.readModels.transaction(async (tx) => {
       const stored = projection.input === 'stored';
       const events = handled === 'all' ? batch : batch.filter((event) => handled.has(event.type));
-      const input = stored ? events : await Promise.all(events.map((event) => this.store.decode<RecordedEvent>(event)));
+      const revealPii = projection.needsPii === true;
+      const input = stored ? events : await Promise.all(events.map((event) => this.store.decode<RecordedEvent>(event, { revealPii })));
       if (projection.applyBatch) {
         if (input.length > 0) await projection.applyBatch(input, tx);
       } else {

@@ -19,6 +19,12 @@ export interface Projection {
    * the event exactly as stored (JSON, encrypted pii) — what the Merkle log hashes.
    */
   readonly input?: 'decoded' | 'stored';
+  /**
+   * Decoded input only: true to receive personal-data sections decrypted. Default false — the
+   * section reads `{ withheld: true }`, nothing is decrypted, and read models stay free of
+   * personal data (so an erasure never has to purge them).
+   */
+  readonly needsPii?: boolean;
   /** DDL run before the first event and after a reset (use IF NOT EXISTS). */
   readonly schema: readonly string[] | ((dialect: ReadModelStore['dialect']) => readonly string[]);
   /** Tables dropped when the projection is rebuilt. */
