@@ -1,7 +1,9 @@
+import { evictOldestHalf } from '@attest/event-store';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, decodeProtectedHeader } from 'jose';
 import { z } from 'zod';
 import { Actor, ROLES } from './actor';
+
 
 /**
  * Bearer tokens: JWT signed with HS256 keys chosen by `kid` (rotation: add a key, sign with it,
@@ -106,10 +108,7 @@ export class TokenService {
       this.verified.delete(token);
     }
     const { actor, expiresAtMs, notBeforeMs } = await this.verifyNow(token);
-    if (this.verified.size >= VERIFIED_TOKENS_MAX) {
-      const oldest = this.verified.keys().next().value;
-      if (oldest !== undefined) this.verified.delete(oldest);
-    }
+    if (this.verified.size >= VERIFIED_TOKENS_MAX) evictOldestHalf(this.verified);
     this.verified.set(token, { actor, expiresAtMs, notBeforeMs });
     return actor;
   }

@@ -1,8 +1,10 @@
+import { evictOldestHalf } from '@attest/event-store';
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KEY_BYTES, KeyEncryptionKey, unwrapKey, wrapKey } from './key-encryption-keys';
+
 
 /** What a key store knows about a subject's data key. */
 export type DataKeyLookup = { state: 'active'; key: Buffer } | { state: 'erased'; erasedAt: string } | { state: 'none' };
@@ -65,10 +67,7 @@ export class SqliteSubjectKeyStore implements SubjectKeyStore {
   }
 
   private remember(subjectId: string, key: Buffer) {
-    if (this.cache.size >= KEY_CACHE_ENTRIES_MAX) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
+    if (this.cache.size >= KEY_CACHE_ENTRIES_MAX) evictOldestHalf(this.cache);
     this.cache.set(subjectId, key);
   }
 

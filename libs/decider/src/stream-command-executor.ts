@@ -1,5 +1,6 @@
-import { AppendContext, AppendResult, EventStore, ExpectedRevision, RecordedEvent, StreamEvents, WrongExpectedRevision } from '@attest/event-store';
+import { evictOldestHalf, AppendContext, AppendResult, EventStore, ExpectedRevision, RecordedEvent, StreamEvents, WrongExpectedRevision } from '@attest/event-store';
 import { Decider, Decision, DomainEvent } from './decider';
+
 
 export interface ExecuteOptions<C, E extends DomainEvent, S> {
   decider: Decider<C, E, S>;
@@ -88,10 +89,7 @@ export class StreamCommandExecutor {
   }
 
   private remember(key: string, entry: CachedState) {
-    if (this.cache.size >= STATE_CACHE_ENTRIES_MAX && !this.cache.has(key)) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
+    if (this.cache.size >= STATE_CACHE_ENTRIES_MAX && !this.cache.has(key)) evictOldestHalf(this.cache);
     this.cache.delete(key);
     this.cache.set(key, entry);
   }

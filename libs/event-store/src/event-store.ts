@@ -4,6 +4,8 @@ import { EventMetadata, JsonObject, NewEvent, RecordedEvent, StoredEvent } from 
 import { InvalidAppend } from './errors';
 import { EventRegistry, PendingEvent } from './event-registry';
 import { CurrentRevision, ExpectedRevision } from './expected-revision';
+import { evictOldestHalf } from './bounded-cache';
+
 
 /** Who and why: the metadata of every event written by one command. */
 export interface AppendContext {
@@ -152,10 +154,7 @@ export class EventStore {
     // Cached only in a form without clear personal data: no pii section, or one withheld.
     const event = await this.decodeNow<E>(stored, false);
     this.decoded.set(stored.globalPosition, event);
-    if (this.decoded.size > DECODE_CACHE_ENTRIES_MAX) {
-      const oldest = this.decoded.keys().next().value;
-      if (oldest !== undefined) this.decoded.delete(oldest);
-    }
+    if (this.decoded.size > DECODE_CACHE_ENTRIES_MAX) evictOldestHalf(this.decoded);
     return event;
   }
 

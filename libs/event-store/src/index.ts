@@ -1,4 +1,5 @@
 export * from './adapter.port';
+export * from './bounded-cache';
 export * from './catch-up-subscription';
 export * from './envelope';
 export * from './errors';

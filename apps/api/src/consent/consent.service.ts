@@ -16,7 +16,8 @@ import {
   subjectStream,
   WithdrawConsent,
 } from '@attest/consent';
-import { problemFromFailure } from '@attest/http';
+import { problemFromFailure, ProblemException } from '@attest/http';
+import { MetricsService } from '../metrics/metrics.service';
 import { CatalogueService } from './catalogue.service';
 
 export const SUBJECT_DECIDER = 'consent-subject';
@@ -41,6 +42,7 @@ export class SubjectConsentService {
   constructor(
     private readonly executor: StreamCommandExecutor,
     private readonly catalogue: CatalogueService,
+    private readonly metrics: MetricsService,
   ) {}
 
   private run(command: SubjectCommand, context: AppendContext): Promise<ExecuteResult<SubjectStreamEvent, SubjectState>> {
@@ -99,7 +101,14 @@ export class SubjectConsentService {
    * stream with optimistic concurrency. Throws the refusal as a problem (403 + reason code).
    */
   async requestShare(command: WithoutCatalogue<RequestDataShare>, context: AppendContext): Promise<Outcome & { share: ShareRecord }> {
-    const outcome = await this.runWithCatalogue<RequestDataShare>(command, context);
+    let outcome: Outcome;
+    try {
+      outcome = await this.runWithCatalogue<RequestDataShare>(command, context);
+    } catch (error) {
+      if (error instanceof ProblemException) this.metrics.shareDecisions.inc({ outcome: error.code });
+      throw error;
+    }
+    this.metrics.shareDecisions.inc({ outcome: 'shared' });
     const share = outcome.state.shares.get(shareKey(command.recipientId, command.shareId));
     if (!share) throw new Error(`share ${command.shareId} missing after an accepted share`);
     return { ...outcome, share };

@@ -23,6 +23,7 @@ import { Inject } from '@nestjs/common';
 import { ReadModelStore } from '@attest/projection-runner';
 import { READ_MODEL_STORE } from '../infrastructure/infrastructure.module';
 import { idempotencyKeyOf } from '../idempotency/idempotency.module';
+import { MetricsService } from '../metrics/metrics.service';
 import { LedgerSettings } from './ledger.settings';
 import { entryToWire } from './wire';
 
@@ -60,6 +61,7 @@ export class LedgerCommands {
     private readonly runner: ProjectionRunner,
     private readonly settings: LedgerSettings,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    private readonly metrics: MetricsService,
   ) {}
 
   async run(input: LedgerCommandInput): Promise<void> {
@@ -78,6 +80,7 @@ export class LedgerCommands {
         throw error;
       });
     const isProblem = result.status >= 400;
+    if (input.scope === 'ledger.tip') this.metrics.tips.inc({ outcome: isProblem ? String((result.body as { code?: unknown }).code ?? result.status) : 'accepted' });
     void input.reply
       .status(result.status)
       .header('content-type', isProblem ? PROBLEM_CONTENT_TYPE : 'application/json; charset=utf-8')

@@ -183,7 +183,8 @@ export class SqliteEventStore implements EventStoreAdapter {
       const outcome = outcomes[i];
       if (!outcome) return;
       if (outcome.ok) {
-        if (!outcome.result.idempotentReplay) this.remember(pending.appends, outcome.result);
+        // Only worth it when someone is subscribed (bulk imports with no reader skip the copy).
+        if (!outcome.result.idempotentReplay && this.listeners.size > 0) this.remember(pending.appends, outcome.result);
         pending.resolve(outcome.result);
       } else pending.reject(outcome.error);
     });

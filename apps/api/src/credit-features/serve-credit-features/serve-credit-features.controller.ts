@@ -79,9 +79,8 @@ export class ServeCreditFeaturesController {
         errors: [{ path: 'query.asOf', code: 'too_big', message: 'must not be after the instant of the request' }],
       });
 
-    let outcome: Awaited<ReturnType<SubjectConsentService['requestShare']>>;
-    try {
-      outcome = await this.consents.requestShare(
+    // The share gate counts its own decisions (metrics), refusals included.
+    const outcome = await this.consents.requestShare(
         {
           type: 'RequestDataShare',
           subjectId,
@@ -94,11 +93,6 @@ export class ServeCreditFeaturesController {
         },
         appendContext(actor, request, now),
       );
-    } catch (error) {
-      if (error instanceof ProblemException) this.metrics.shareDecisions.inc({ outcome: error.code });
-      throw error;
-    }
-    this.metrics.shareDecisions.inc({ outcome: 'shared' });
     const { share, position } = outcome;
     // Read-your-writes on the subject's stream: the read model must have applied every consent
     // event up to this share (a withdrawal and re-consent just before it must already be purged).
