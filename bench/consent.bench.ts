@@ -1,4 +1,3 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import { EventRegistry, EventStore, NewEvent, SqliteEventStore, StreamAppend } f
 import { CONSENT_EVENTS, deterministicEventId, noticeTextHash, subjectStream } from '@attest/consent';
 import { catalogueEvents, CREDIT_NOTICE_TEXT_V1, validCollection } from '@attest/consent/testing/fixtures';
 import { runLoad } from './lib/load';
+import { ApiProcess, startApiProcess, waitCaughtUp } from './lib/api-process';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 
 /**
@@ -27,7 +27,6 @@ const CONNECTIONS = 64;
 const SHARE_SECONDS = 10;
 const WARMUP_SECONDS = 2;
 const TRAIL_QUERIES = 300;
-const PORT = 3900 + Math.floor(Math.random() * 90);
 const actor = 'system:bench';
 const V1 = { noticeId: 'credit-sharing', version: 1, textHash: noticeTextHash(CREDIT_NOTICE_TEXT_V1) };
 
@@ -89,12 +88,12 @@ const seed = async (dataDir: string): Promise<number> => {
 };
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-const call = (method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: string }> =>
+const call = (port: number, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: string }> =>
   new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
       {
-        host: '127.0.0.1', port: PORT, method, path, agent,
+        host: '127.0.0.1', port, method, path, agent,
         headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
       },
       (res) => {
@@ -108,38 +107,6 @@ const call = (method: string, path: string, token: string, body?: unknown): Prom
     req.end();
   });
 
-const startServer = (dataDir: string, keys: string): ChildProcess => {
-  const profile = process.env['CONSENT_BENCH_CPU_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['CONSENT_BENCH_CPU_PROFILE']}`] : [];
-  const child = spawn(process.execPath, [...profile, '-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'], {
-    cwd: join(__dirname, '..'),
-    env: {
-      ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: 'tsconfig.json', ATTEST_MODE: 'test', LOG_LEVEL: 'warn', ATTEST_DATA_DIR: dataDir,
-      ATTEST_JWT_KEYS: keys, PORT: String(PORT), ATTEST_SQLITE_SYNCHRONOUS: 'FULL', ATTEST_RATE_LIMIT_WRITES_PER_MINUTE: '1000000',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return child;
-};
-
-const waitReady = async (token: string, child: ChildProcess) => {
-  for (let i = 0; i < 1_200; i++) {
-    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-    try {
-      const ready = await call('GET', '/health/ready', token);
-      if (ready.status === 200) {
-        // Terminus's report: details.projections.projections[] with each projection's lag.
-        const body = JSON.parse(ready.body) as { details?: { projections?: { projections?: Array<{ lagEvents: number }> } } };
-        const lags = body.details?.projections?.projections ?? [];
-        if (lags.length > 0 && lags.every((p) => p.lagEvents === 0)) return;
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error('the API did not become ready');
-};
-
 export const consentBenchmarks: Benchmark[] = [
   {
     name: 'consent/share-decisions-and-trail',
@@ -147,16 +114,17 @@ export const consentBenchmarks: Benchmark[] = [
       const dataDir = mkdtempSync(join(tmpdir(), 'attest-bench-consent-'));
       const key = generateKey('bench');
       const tokens = new TokenService({ issuer: 'attest', audience: 'attest-api', keys: parseKeys(key.encoded) });
-      let child: ChildProcess | null = null;
+      let api: ApiProcess | null = null;
       try {
         const started = performance.now();
         const logSize = await seed(dataDir);
         const seedSeconds = (performance.now() - started) / 1000;
         console.log(`  seeded ${logSize.toLocaleString('en')} events in ${seedSeconds.toFixed(1)} s`);
-        child = startServer(dataDir, key.encoded);
+        api = await startApiProcess({ ATTEST_MODE: 'test', ATTEST_DATA_DIR: dataDir, ATTEST_JWT_KEYS: key.encoded, ATTEST_SQLITE_SYNCHRONOUS: 'FULL', ATTEST_RATE_LIMIT_WRITES_PER_MINUTE: '1000000' });
+        const port = api.port;
         const partner = await tokens.mint({ role: 'partner', id: 'bureau-svc', recipientId: 'bureau' });
         const compliance = await tokens.mint({ role: 'compliance', id: 'bench' });
-        await waitReady(partner, child);
+        await waitCaughtUp(api);
 
         // 1. Share decisions: 64 connections, random subjects, every decision appended (fsync'd).
         const { seconds, latencies, statuses } = await runLoad({
@@ -167,7 +135,7 @@ export const consentBenchmarks: Benchmark[] = [
             const subject = `u${Math.floor(Math.random() * SUBJECTS)}`;
             // Every 20th request asks for social ranking: refused (and recorded) as PURPOSE_INCOMPATIBLE.
             const purposeId = n % 20 === 0 ? 'social-ranking' : 'credit-scoring';
-            return (await call('POST', '/v1/recipients/bureau/shares', partner, { shareId: `b${n}`, subjectId: subject, purposeId, dataCategories: ['credit-score'] })).status;
+            return (await call(port, 'POST', '/v1/recipients/bureau/shares', partner, { shareId: `b${n}`, subjectId: subject, purposeId, dataCategories: ['credit-score'] })).status;
           },
         });
         const unexpected = [...statuses.entries()].filter(([status]) => status !== 201 && status !== 403);
@@ -178,7 +146,7 @@ export const consentBenchmarks: Benchmark[] = [
         for (let i = 0; i < TRAIL_QUERIES; i++) {
           const subject = `u${Math.floor(Math.random() * SUBJECTS)}`;
           const t0 = performance.now();
-          const response = await call('GET', `/v1/subjects/${subject}/consent-trail`, compliance);
+          const response = await call(port, 'GET', `/v1/subjects/${subject}/consent-trail?reason=benchmark`, compliance);
           trail.push(performance.now() - t0);
           if (response.status !== 200) throw new Error(`trail answered ${response.status}`);
         }
@@ -201,11 +169,7 @@ export const consentBenchmarks: Benchmark[] = [
         };
       } finally {
         agent.destroy();
-        if (child && child.exitCode === null) {
-          const exited = new Promise((resolve) => child?.once('exit', resolve));
-          child.kill('SIGTERM');
-          await exited;
-        }
+        await api?.stop();
         rmSync(dataDir, { recursive: true, force: true });
       }
     },

@@ -1,4 +1,3 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import { ProjectionRunner, SqliteReadModelStore } from '@attest/projection-runne
 import { CREDIT_FEATURES_PROJECTION, creditFeaturesProjection } from '@attest/projections/credit-features/credit-features.projection';
 import { appendCatalogue, NOTICE_V1 } from '@attest/projections/credit-features/testing/events';
 import { runLoad } from './lib/load';
+import { ApiProcess, startApiProcess, waitCaughtUp } from './lib/api-process';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 
 /**
@@ -34,7 +34,6 @@ const SERVE_LEDGER_EVENTS = 200_000;
 const CONNECTIONS = 64;
 const SERVE_SECONDS = 10;
 const WARMUP_SECONDS = 2;
-const PORT = 3990 + Math.floor(Math.random() * 9);
 const actor = 'system:bench';
 const DAY_MS = 86_400_000;
 const START = Date.parse('2026-01-01T00:00:00.000Z');
@@ -168,9 +167,9 @@ const rebuild = async (dataDir: string) => {
 };
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-const get = (path: string, token: string): Promise<{ status: number; body: string }> =>
+const get = (port: number, path: string, token: string): Promise<{ status: number; body: string }> =>
   new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: PORT, method: 'GET', path, agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method: 'GET', path, agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
@@ -178,37 +177,6 @@ const get = (path: string, token: string): Promise<{ status: number; body: strin
     req.on('error', reject);
     req.end();
   });
-
-const startServer = (dataDir: string, keys: string): ChildProcess =>
-  spawn(process.execPath, ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'], {
-    cwd: join(__dirname, '..'),
-    env: {
-      ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: 'tsconfig.json', ATTEST_MODE: 'test', LOG_LEVEL: 'warn', ATTEST_DATA_DIR: dataDir,
-      ATTEST_JWT_KEYS: keys, PORT: String(PORT), ATTEST_SQLITE_SYNCHRONOUS: 'FULL', ATTEST_RATE_LIMIT_WRITES_PER_MINUTE: '1000000',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-
-const waitReady = async (token: string, child: ChildProcess) => {
-  for (let i = 0; i < 4_800; i++) {
-    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-    try {
-      const ready = await get('/health/ready', token);
-      if (ready.status === 200) {
-        // Terminus shape: compare each projection's position with the head (lagEvents can be read
-        // before the head in the same check, so it is not used here).
-        const body = JSON.parse(ready.body) as { info?: { eventStore?: { headPosition?: string }; projections?: { projections?: Array<{ position: string }> } } };
-        const head = body.info?.eventStore?.headPosition;
-        const projections = body.info?.projections?.projections ?? [];
-        if (head !== undefined && projections.length > 0 && projections.every((p) => p.position === head)) return;
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error('the API did not become ready');
-};
 
 export const creditFeaturesBenchmarks: Benchmark[] = [
   {
@@ -243,13 +211,14 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
       const dataDir = mkdtempSync(join(tmpdir(), 'attest-bench-credit-http-'));
       const key = generateKey('bench');
       const tokens = new TokenService({ issuer: 'attest', audience: 'attest-api', keys: parseKeys(key.encoded) });
-      let child: ChildProcess | null = null;
+      let api: ApiProcess | null = null;
       try {
         const seeded = await seed(dataDir, SERVE_SUBJECTS, SERVE_LEDGER_EVENTS);
-        child = startServer(dataDir, key.encoded);
-        const partner = await tokens.mint({ role: 'partner', id: 'bureau-svc', recipientId: 'bureau' });
         const started = performance.now();
-        await waitReady(partner, child);
+        api = await startApiProcess({ ATTEST_MODE: 'test', ATTEST_DATA_DIR: dataDir, ATTEST_JWT_KEYS: key.encoded, ATTEST_SQLITE_SYNCHRONOUS: 'FULL', ATTEST_RATE_LIMIT_WRITES_PER_MINUTE: '1000000' });
+        const port = api.port;
+        const partner = await tokens.mint({ role: 'partner', id: 'bureau-svc', recipientId: 'bureau' });
+        await waitCaughtUp(api);
         console.log(`  API ready (all projections caught up on ${seeded.head.toLocaleString('en')} events) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
         const { seconds, latencies, statuses } = await runLoad({
           connections: CONNECTIONS,
@@ -259,7 +228,7 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
             const subject = `u${Math.floor(Math.random() * SERVE_SUBJECTS)}`;
             // Every 20th read declares social ranking: refused (and recorded) as PURPOSE_INCOMPATIBLE.
             const purpose = n % 20 === 0 ? 'social-ranking' : 'credit-scoring';
-            return (await get(`/v1/credit-features/${subject}?purpose=${purpose}`, partner)).status;
+            return (await get(port, `/v1/credit-features/${subject}?purpose=${purpose}`, partner)).status;
           },
         });
         const unexpected = [...statuses.entries()].filter(([status]) => status !== 200 && status !== 403);
@@ -279,11 +248,7 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
         };
       } finally {
         agent.destroy();
-        if (child && child.exitCode === null) {
-          const exited = new Promise((resolve) => child?.once('exit', resolve));
-          child.kill('SIGTERM');
-          await exited;
-        }
+        await api?.stop();
         rmSync(dataDir, { recursive: true, force: true });
       }
     },

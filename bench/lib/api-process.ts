@@ -48,3 +48,25 @@ export const startApiProcess = async (env: Record<string, string>): Promise<ApiP
       }),
   };
 };
+
+/**
+ * Resolves once every projection of the API has applied everything stored (positions compared
+ * with the head from the same readiness report), polling the public /health/ready.
+ */
+export const waitCaughtUp = async (api: ApiProcess, timeoutMs = 1_200_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (api.child.exitCode !== null || api.child.signalCode !== null) throw new Error('the API exited while catching up');
+    try {
+      const response = await fetch(`http://127.0.0.1:${api.port}/health/ready`);
+      const body = (await response.json()) as { info?: { eventStore?: { headPosition?: string }; projections?: { projections?: Array<{ position: string }> } } };
+      const head = body.info?.eventStore?.headPosition;
+      const projections = body.info?.projections?.projections ?? [];
+      if (response.ok && head !== undefined && projections.length > 0 && projections.every((p) => p.position === head)) return;
+    } catch {
+      // not answering yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('the API did not catch up in time');
+};
