@@ -28,11 +28,26 @@ class StatementCache implements ReadModelQueries {
   }
 }
 
+interface PendingTransaction {
+  work: (tx: ReadModelQueries) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** At most this many transactions share one commit (bounds the latency of the first one). */
+export const READ_MODEL_GROUP_COMMIT_MAX = 64;
+
 /**
  * Read models in their own SQLite file (`data/read-models.sqlite`), separate from the event
  * log. A writer connection serves projection transactions one at a time; a second, read-only
  * connection serves queries, so a query never sees a projection batch half applied (WAL gives
  * it the last committed snapshot). Integers come back as bigint.
+ *
+ * Group commit: every live projection wakes on the same append, so their transactions arrive
+ * together. Transactions queued while one runs share its `BEGIN … COMMIT`, each inside its own
+ * savepoint, so a failing one rolls back only its own writes (and rejects only its caller); all
+ * callers hear back after the one commit. One commit instead of one per projection is what makes
+ * live projections cheap on the request path (see docs/BENCHMARKS.md, ledger/tips).
  */
 export class SqliteReadModelStore implements ReadModelStore {
   readonly dialect = 'sqlite' as const;
@@ -40,7 +55,11 @@ export class SqliteReadModelStore implements ReadModelStore {
   private readonly reader: Database.Database;
   private readonly writes: StatementCache;
   readonly query: ReadModelQueries;
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly pending: PendingTransaction[] = [];
+  private draining: Promise<void> | null = null;
+  private readonly control: { begin: Statement; commit: Statement; rollback: Statement; savepoint: Statement; release: Statement; rollbackTo: Statement };
+  private commits = 0;
+  private transactions = 0;
 
   constructor(path: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -56,6 +75,14 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.reader.defaultSafeIntegers(true);
     this.writes = new StatementCache(this.writer);
     this.query = new StatementCache(this.reader);
+    this.control = {
+      begin: this.writer.prepare('BEGIN IMMEDIATE'),
+      commit: this.writer.prepare('COMMIT'),
+      rollback: this.writer.prepare('ROLLBACK'),
+      savepoint: this.writer.prepare('SAVEPOINT read_model_tx'),
+      release: this.writer.prepare('RELEASE read_model_tx'),
+      rollbackTo: this.writer.prepare('ROLLBACK TO read_model_tx'),
+    };
   }
 
   /** The writer connection, for projections that need better-sqlite3 directly (bulk work). */
@@ -63,29 +90,73 @@ export class SqliteReadModelStore implements ReadModelStore {
     return this.writer;
   }
 
+  /** Transactions run and commits made so far (their ratio is the mean group size). */
+  get groupCommitStats(): { transactions: number; commits: number } {
+    return { transactions: this.transactions, commits: this.commits };
+  }
+
   transaction<T>(work: (tx: ReadModelQueries) => Promise<T>): Promise<T> {
-    const run = this.chain.then(async () => {
-      this.writer.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await work(this.writes);
-        this.writer.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
-        throw error;
-      }
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      // Start on the next turn of the event loop, so transactions requested in this one (every
+      // projection woken by the same append) share the commit.
+      this.draining ??= new Promise<void>((r) => setImmediate(r)).then(() => this.drain()).finally(() => {
+        this.draining = null;
+      });
     });
-    this.chain = run.catch(() => undefined);
-    return run;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const group = this.pending.splice(0, READ_MODEL_GROUP_COMMIT_MAX);
+      const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+      const c = this.control;
+      try {
+        c.begin.run();
+        for (const item of group) {
+          c.savepoint.run();
+          try {
+            const value = await item.work(this.writes);
+            c.release.run();
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            if (this.writer.inTransaction) {
+              c.rollbackTo.run();
+              c.release.run();
+            }
+            outcomes.push({ ok: false, error });
+          }
+          // More transactions may have arrived while this one awaited: they join this commit.
+          if (group.length < READ_MODEL_GROUP_COMMIT_MAX && this.pending.length > 0) group.push(...this.pending.splice(0, READ_MODEL_GROUP_COMMIT_MAX - group.length));
+        }
+        c.commit.run();
+      } catch (error) {
+        // BEGIN or COMMIT failed (or a work left the connection unusable): nothing of the group
+        // is committed, so every caller hears the failure.
+        if (this.writer.inTransaction) c.rollback.run();
+        group.forEach((item, i) => {
+          const outcome = outcomes[i];
+          item.reject(outcome && !outcome.ok ? outcome.error : error);
+        });
+        continue;
+      }
+      this.commits++;
+      this.transactions += group.length;
+      group.forEach((item, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) item.resolve(outcome.value);
+        else item.reject(outcome ? outcome.error : new Error('read-model transaction did not run'));
+      });
+    }
   }
 
   async exec(sql: string): Promise<void> {
-    await this.chain;
+    while (this.draining) await this.draining;
     this.writer.exec(sql);
   }
 
   async close(): Promise<void> {
-    await this.chain;
+    while (this.draining) await this.draining;
     if (this.reader !== this.writer) this.reader.close();
     this.writer.close();
   }

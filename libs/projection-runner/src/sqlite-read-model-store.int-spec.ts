@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteReadModelStore } from './sqlite-read-model-store';
+
+describe('SqliteReadModelStore group commit', () => {
+  let dir: string;
+  let store: SqliteReadModelStore;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'attest-read-models-'));
+    store = new SqliteReadModelStore(join(dir, 'read-models.sqlite'));
+    await store.exec('CREATE TABLE counter (name TEXT PRIMARY KEY, n BIGINT NOT NULL)');
+  });
+
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const bump = (name: string) => store.transaction((tx) => tx.run('INSERT INTO counter (name, n) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET n = counter.n + 1', name));
+  const value = async (name: string) => (await store.query.get<{ n: bigint }>('SELECT n FROM counter WHERE name = ?', name))?.n;
+
+  it('commits transactions requested in the same turn together, every one applied', async () => {
+    await Promise.all(Array.from({ length: 20 }, (_, i) => bump(`p${i % 4}`)));
+    for (let i = 0; i < 4; i++) expect(await value(`p${i}`)).toBe(5n);
+    const { transactions, commits } = store.groupCommitStats;
+    expect(transactions).toBe(20);
+    expect(commits).toBe(1);
+  });
+
+  it('a failing transaction rolls back only its own writes and rejects only its caller', async () => {
+    const failing = store.transaction(async (tx) => {
+      await tx.run('INSERT INTO counter (name, n) VALUES (?, ?)', 'doomed', 1);
+      throw new Error('projection bug');
+    });
+    const results = await Promise.allSettled([bump('a'), failing, bump('b')]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toEqual(new Error('projection bug'));
+    expect(await value('a')).toBe(1n);
+    expect(await value('b')).toBe(1n);
+    expect(await value('doomed')).toBeUndefined();
+    expect(store.groupCommitStats.commits).toBe(1);
+  });
+
+  it('a statement error inside one transaction leaves the others of its group committed', async () => {
+    const bad = store.transaction((tx) => tx.run('INSERT INTO no_such_table VALUES (1)'));
+    const results = await Promise.allSettled([bump('x'), bad, bump('x')]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await value('x')).toBe(2n);
+  });
+
+  it('resolves a caller only once its writes are committed (visible to the query connection)', async () => {
+    const seen: Array<bigint | undefined> = [];
+    await Promise.all([bump('c').then(async () => seen.push(await value('c'))), bump('c').then(async () => seen.push(await value('c')))]);
+    expect(seen).toEqual([2n, 2n]);
+  });
+
+  it('a transaction arriving while a group runs joins it after the earlier ones and sees their writes', async () => {
+    const order: string[] = [];
+    const first = store.transaction(async (tx) => {
+      order.push('first');
+      await new Promise((r) => setTimeout(r, 20));
+      await tx.run('INSERT INTO counter (name, n) VALUES (?, ?)', 'first', 1);
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    const second = store.transaction(async (tx) => {
+      order.push('second');
+      const row = await tx.get<{ n: bigint }>('SELECT n FROM counter WHERE name = ?', 'first');
+      await tx.run('INSERT INTO counter (name, n) VALUES (?, ?)', 'second', row?.n ?? 0n);
+    });
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first', 'second']);
+    expect(await value('second')).toBe(1n);
+  });
+});
