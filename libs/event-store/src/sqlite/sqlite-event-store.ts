@@ -1,5 +1,5 @@
 import Database, { Statement } from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   AppendResult,
@@ -21,14 +21,32 @@ import { applyMigrations, EVENT_STORE_MIGRATIONS } from './migrations';
 export interface SqliteEventStoreOptions {
   /** File path, or ':memory:' for tests. */
   path: string;
-  /** `FULL` (default) fsyncs every commit: an acknowledged append survives a power cut. */
+  /**
+   * `FULL` (default): an acknowledged append survives a power cut. Every group commit's WAL
+   * frames are fsynced before any of its appends is acknowledged or shown to a reader — by a
+   * thread of libuv's pool, not on the event loop (see the class comment).
+   * `NORMAL`: SQLite's own NORMAL (the WAL is synced at checkpoints only; a power cut may lose
+   * the last acknowledged appends, a process crash does not).
+   */
   synchronous?: 'FULL' | 'NORMAL';
+  /** The fsync used for `FULL` (tests inject a controllable one). */
+  fsync?: (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => void;
   /** Upper bound of appends written in one group-commit transaction. */
   groupCommitSizeMax?: number;
   /** Poll interval of live subscriptions for writes made by other processes. */
   pollIntervalMs?: number;
   readBatchSize?: number;
 }
+
+/** A group committed to the WAL, waiting for its fsync before anyone hears of it. */
+interface CommittedGroup {
+  batch: PendingAppend[];
+  outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }>;
+  /** Lowest position this group wrote (null when it wrote nothing new). */
+  firstPosition: bigint | null;
+}
+
+const POSITION_MAX = 9_223_372_036_854_775_807n;
 
 interface PendingAppend {
   appends: readonly StreamAppend[];
@@ -60,11 +78,20 @@ const toStored = (row: Row): StoredEvent => ({
 });
 
 /**
- * The embedded default store: one SQLite file (better-sqlite3), WAL, `synchronous=FULL`.
+ * The embedded default store: one SQLite file (better-sqlite3), WAL, durable commits.
  *
  * Group commit: appends that arrive in the same event-loop turn are queued and written in one
- * transaction (one fsync), each inside its own savepoint so that a conflict fails only its own
- * append. Global position is the rowid order; SQLite has one writer at a time, so a reader can
+ * transaction, each inside its own savepoint so that a conflict fails only its own append.
+ *
+ * Durability without blocking the event loop (docs/adr/0018): the connection runs
+ * `synchronous=NORMAL`, so COMMIT only writes the WAL frames; the store then fsyncs the WAL file
+ * on libuv's thread pool and, once that returns, acknowledges the group's appends, adds them to
+ * the live tail and wakes subscribers. Until then no read of $all (readAll, subscriptions, head)
+ * goes past the last synced position, so nothing downstream — projections, answers — can depend
+ * on an event a power cut could still take away. One fsync in flight at a time; groups
+ * committed meanwhile share the next one. SQLite recovers a WAL up to its last complete commit
+ * frame, and with NORMAL it syncs the WAL before every checkpoint and the database after, so an
+ * fsynced commit is as durable as with `synchronous=FULL`. Global position is the rowid order; SQLite has one writer at a time, so a reader can
  * never see position N+1 while N is still uncommitted (no in-flight gap to guard against).
  */
 export class SqliteEventStore implements EventStoreAdapter {
@@ -95,13 +122,26 @@ export class SqliteEventStore implements EventStoreAdapter {
   private readonly readAllByTypes = new Map<string, Statement>();
   private readonly inserts = new Map<number, Statement>();
   private readonly tail: StoredEvent[] = [];
+  /** `FULL`: groups committed to the WAL but not yet fsynced, oldest first. */
+  private readonly unsynced: CommittedGroup[] = [];
+  private syncing: Promise<void> | null = null;
+  private walFd: number | null = null;
+  private readonly durable: boolean;
+  private readonly walPath: string;
+  private readonly fsync: NonNullable<SqliteEventStoreOptions['fsync']>;
+  /** A failed fsync leaves the file's durability unknown: the store refuses further appends. */
+  private failed: Error | null = null;
   private readonly streamReads = new Map<string, Statement>();
 
   constructor(options: SqliteEventStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    // FULL is implemented as NORMAL plus an fsync of the WAL off the event loop (class comment).
+    this.durable = (options.synchronous ?? 'FULL') === 'FULL' && options.path !== ':memory:';
+    this.walPath = `${options.path}-wal`;
+    this.fsync = options.fsync ?? fsync;
+    this.db.pragma(`synchronous = ${this.durable || options.path === ':memory:' ? 'NORMAL' : (options.synchronous ?? 'FULL')}`);
     this.db.pragma('busy_timeout = 5000');
     // A larger page cache keeps the three indexes (rowid, event id, stream+revision) in memory
     // during bulk appends; memory-mapped reads make readAll/catch-up cheaper.
@@ -117,7 +157,7 @@ export class SqliteEventStore implements EventStoreAdapter {
       revision: db.prepare('SELECT stream_revision FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1').pluck(),
       byEventId: db.prepare('SELECT stream_id, stream_revision, position FROM events WHERE event_id = ?').raw(),
       head: db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck(),
-      readAll: db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw(),
+      readAll: db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`).raw(),
       savepoint: db.prepare('SAVEPOINT append'),
       release: db.prepare('RELEASE append'),
       rollbackTo: db.prepare('ROLLBACK TO append'),
@@ -140,6 +180,7 @@ export class SqliteEventStore implements EventStoreAdapter {
 
   append(appends: readonly StreamAppend[]): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new StoreUnavailable('the event store is closed'));
+    if (this.failed) return Promise.reject(new StoreUnavailable(`the event store stopped after a failed fsync: ${this.failed.message}`));
     return new Promise((resolve, reject) => {
       this.queue.push({ appends, resolve, reject });
       if (!this.flushScheduled) {
@@ -179,8 +220,47 @@ export class SqliteEventStore implements EventStoreAdapter {
     this.groupCommitSizes.push(batch.length);
     if (this.groupCommitSizes.length > 10_000) this.groupCommitSizes.splice(0, 5_000);
     for (const observer of this.groupCommitObservers) observer(batch.length);
-    batch.forEach((pending, i) => {
-      const outcome = outcomes[i];
+    const group: CommittedGroup = { batch, outcomes, firstPosition: null };
+    for (const outcome of outcomes)
+      if (outcome.ok && !outcome.result.idempotentReplay)
+        for (const stream of outcome.result.streams)
+          for (const position of stream.positions) if (group.firstPosition === null || position < group.firstPosition) group.firstPosition = position;
+    if (this.durable) {
+      this.unsynced.push(group);
+      this.syncing ??= this.syncWal();
+    } else this.publish(group);
+    this.scheduleRest();
+  }
+
+  /** Fsyncs the WAL until no committed group is waiting, then publishes each group in order. */
+  private async syncWal(): Promise<void> {
+    try {
+      while (this.unsynced.length > 0) {
+        const groups = this.unsynced.slice();
+        try {
+          this.walFd ??= openSync(this.walPath, 'r');
+          const fd = this.walFd;
+          await new Promise<void>((resolve, reject) => this.fsync(fd, (error) => (error ? reject(error) : resolve())));
+        } catch (error) {
+          // Durability of everything since the last good fsync is unknown: acknowledge nothing,
+          // and stop accepting appends (retrying an fsync can report success for lost pages).
+          this.failed = error instanceof Error ? error : new Error(String(error));
+          const unavailable = new StoreUnavailable(`fsync of the event log failed: ${this.failed.message}`);
+          for (const group of this.unsynced.splice(0)) for (const pending of group.batch) pending.reject(unavailable);
+          return;
+        }
+        this.unsynced.splice(0, groups.length);
+        for (const group of groups) this.publish(group);
+      }
+    } finally {
+      this.syncing = null;
+    }
+  }
+
+  /** The group is durable: answer its appenders, extend the tail, wake the subscribers. */
+  private publish(group: CommittedGroup): void {
+    group.batch.forEach((pending, i) => {
+      const outcome = group.outcomes[i];
       if (!outcome) return;
       if (outcome.ok) {
         // Only worth it when someone is subscribed (bulk imports with no reader skip the copy).
@@ -189,7 +269,12 @@ export class SqliteEventStore implements EventStoreAdapter {
       } else pending.reject(outcome.error);
     });
     for (const listener of this.listeners) listener();
-    this.scheduleRest();
+  }
+
+  /** Highest position a reader of $all may see: below this process's first unsynced write. */
+  private readCap(): bigint {
+    const first = this.unsynced.find((group) => group.firstPosition !== null)?.firstPosition;
+    return first === undefined || first === null ? POSITION_MAX : first - 1n;
   }
 
   /**
@@ -395,7 +480,7 @@ export class SqliteEventStore implements EventStoreAdapter {
     if (!statement) {
       const list = types.map(() => '?').join(',');
       statement = this.db
-        .prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? AND type IN (${list}) ORDER BY position LIMIT ?`)
+        .prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? AND type IN (${list}) ORDER BY position LIMIT ?`)
         .raw();
       this.readAllByTypes.set(key, statement);
     }
@@ -405,7 +490,8 @@ export class SqliteEventStore implements EventStoreAdapter {
   /** One ordered page after `afterPosition`: the unit every read of $all is built on. */
   readPage(afterPosition: bigint, limit: number, types?: readonly string[]): StoredEvent[] {
     const statement = this.readAllStatement(types);
-    const rows = (types && types.length > 0 ? statement.all(afterPosition, ...types, limit) : statement.all(afterPosition, limit)) as Row[];
+    const cap = this.readCap();
+    const rows = (types && types.length > 0 ? statement.all(afterPosition, cap, ...types, limit) : statement.all(afterPosition, cap, limit)) as Row[];
     return rows.map(toStored);
   }
 
@@ -450,7 +536,9 @@ export class SqliteEventStore implements EventStoreAdapter {
   }
 
   async headPosition(): Promise<bigint> {
-    return this.statements.head.get() as bigint;
+    const head = this.statements.head.get() as bigint;
+    const cap = this.readCap();
+    return head < cap ? head : cap;
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
@@ -476,8 +564,13 @@ export class SqliteEventStore implements EventStoreAdapter {
   async close(): Promise<void> {
     if (this.closed) return;
     // Let queued appends finish before closing the file.
-    while (this.queue.length > 0 || this.flushScheduled) await new Promise((r) => setImmediate(r));
+    while (this.queue.length > 0 || this.flushScheduled || this.syncing) {
+      if (this.syncing) await this.syncing;
+      else await new Promise((r) => setImmediate(r));
+    }
     this.closed = true;
     this.db.close();
+    if (this.walFd !== null) closeSync(this.walFd);
+    this.walFd = null;
   }
 }
