@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { generateKey, parseKeys, TokenService } from '@attest/auth';
 import { generateKek } from '@attest/crypto-shredding';
 import { SqliteEventStore } from '@attest/event-store';
-import { startApiProcess } from './lib/api-process';
+import { apiCpuSeconds, startApiProcess } from './lib/api-process';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 
 const WALLETS = 10_000;
@@ -81,6 +81,8 @@ const tipsBenchmark = (variant: TipsVariant): Benchmark => ({
         let refused = 0;
         let failed = 0;
         let sequence = 0;
+        const cpuBefore = await apiCpuSeconds(api);
+        const clientCpuBefore = process.cpuUsage();
         const deadline = performance.now() + DURATION_MS;
         const started = performance.now();
         await Promise.all(
@@ -106,6 +108,9 @@ const tipsBenchmark = (variant: TipsVariant): Benchmark => ({
           }),
         );
         const seconds = (performance.now() - started) / 1000;
+        const clientCpu = process.cpuUsage(clientCpuBefore);
+        const apiCpu = (await apiCpuSeconds(api)) - cpuBefore;
+        const requests = latencies.length;
         latencies.sort((a, b) => a - b);
 
         // Every 2xx tip is in the store exactly once (read from the file once the API has stopped).
@@ -125,6 +130,10 @@ const tipsBenchmark = (variant: TipsVariant): Benchmark => ({
             { metric: 'tips accepted (201)', value: accepted.size / seconds, unit: 'tips/s', target: { atLeast: 5_000 }, note: `${refused} refused with 422` },
             { metric: 'latency p50', value: percentile(latencies, 50), unit: 'ms' },
             { metric: 'latency p99', value: percentile(latencies, 99), unit: 'ms', target: { atMost: 25 } },
+            // Where the two cores went: the API's CPU time per request (all its threads) and the
+            // load generator's, which shares the machine.
+            { metric: 'API CPU time per request', value: (apiCpu * 1e6) / requests, unit: 'µs' },
+            { metric: 'load generator CPU time per request', value: ((clientCpu.user + clientCpu.system) / requests), unit: 'µs' },
           ],
         };
       } finally {

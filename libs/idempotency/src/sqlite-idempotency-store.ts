@@ -1,6 +1,7 @@
 import Database, { Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { WAL_AUTOCHECKPOINT_FALLBACK_PAGES, WalCheckpointer } from '@attest/event-store';
 import { IdempotencyRecord, IdempotencyStore } from './idempotency';
 
 /**
@@ -17,12 +18,22 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   private readonly pending: Array<{ record: IdempotencyRecord; resolve: () => void; reject: (error: unknown) => void }> = [];
   private readonly writeAll: (records: IdempotencyRecord[]) => void;
 
-  constructor(path: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}) {
+  private readonly checkpointer: WalCheckpointer | null = null;
+
+  constructor(
+    private readonly path: string,
+    options: { synchronous?: 'FULL' | 'NORMAL'; /** WAL checkpoints on a worker thread (see WalCheckpointer). */ checkpointer?: WalCheckpointer } = {},
+  ) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
+    if (options.checkpointer && path !== ':memory:') {
+      this.checkpointer = options.checkpointer;
+      this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_FALLBACK_PAGES}`);
+      this.checkpointer.add(path);
+    }
     this.db.exec(`CREATE TABLE IF NOT EXISTS idempotency_keys (
       scope TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, status INTEGER NOT NULL,
       body TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID`);
@@ -72,6 +83,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
 
   async close(): Promise<void> {
     if (this.pending.length > 0) this.flush();
+    await this.checkpointer?.remove(this.path);
     if (this.db.open) this.db.close();
   }
 }

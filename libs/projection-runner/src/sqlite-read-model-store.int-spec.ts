@@ -50,6 +50,12 @@ describe('SqliteReadModelStore group commit', () => {
     expect(await value('x')).toBe(2n);
   });
 
+  it('runs a transaction requested just as the previous drain finishes (none is stranded)', async () => {
+    await bump('a').then(() => bump('b'));
+    await bump('c').then(() => Promise.all([bump('d'), bump('d')]));
+    expect([await value('a'), await value('b'), await value('c'), await value('d')]).toEqual([1n, 1n, 1n, 2n]);
+  });
+
   it('resolves a caller only once its writes are committed (visible to the query connection)', async () => {
     const seen: Array<bigint | undefined> = [];
     await Promise.all([bump('c').then(async () => seen.push(await value('c'))), bump('c').then(async () => seen.push(await value('c')))]);

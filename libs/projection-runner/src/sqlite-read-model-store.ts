@@ -1,6 +1,7 @@
 import Database, { Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { WAL_AUTOCHECKPOINT_FALLBACK_PAGES, WalCheckpointer } from '@attest/event-store';
 import { ReadModelQueries, ReadModelStore, SqlValue } from './read-model-store';
 
 class StatementCache implements ReadModelQueries {
@@ -61,7 +62,12 @@ export class SqliteReadModelStore implements ReadModelStore {
   private commits = 0;
   private transactions = 0;
 
-  constructor(path: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}) {
+  private readonly checkpointer: WalCheckpointer | null = null;
+
+  constructor(
+    private readonly path: string,
+    options: { synchronous?: 'FULL' | 'NORMAL'; /** WAL checkpoints on a worker thread (see WalCheckpointer). */ checkpointer?: WalCheckpointer } = {},
+  ) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.writer = new Database(path);
     this.writer.pragma('journal_mode = WAL');
@@ -73,6 +79,11 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.reader = path === ':memory:' ? this.writer : new Database(path, { readonly: false });
     this.reader.pragma('busy_timeout = 5000');
     this.reader.defaultSafeIntegers(true);
+    if (options.checkpointer && path !== ':memory:') {
+      this.checkpointer = options.checkpointer;
+      this.writer.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_FALLBACK_PAGES}`);
+      this.checkpointer.add(path);
+    }
     this.writes = new StatementCache(this.writer);
     this.query = new StatementCache(this.reader);
     this.control = {
@@ -98,12 +109,23 @@ export class SqliteReadModelStore implements ReadModelStore {
   transaction<T>(work: (tx: ReadModelQueries) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      // Start on the next turn of the event loop, so transactions requested in this one (every
-      // projection woken by the same append) share the commit.
-      this.draining ??= new Promise<void>((r) => setImmediate(r)).then(() => this.drain()).finally(() => {
-        this.draining = null;
-      });
+      this.schedule();
     });
+  }
+
+  /**
+   * Starts a drain on the next turn of the event loop, so transactions requested in this one
+   * (every projection woken by the same append) share the commit. A transaction queued after the
+   * drain's last look at the queue, before it finished, starts the next drain.
+   */
+  private schedule(): void {
+    if (this.draining) return;
+    this.draining = new Promise<void>((r) => setImmediate(r))
+      .then(() => this.drain())
+      .finally(() => {
+        this.draining = null;
+        if (this.pending.length > 0) this.schedule();
+      });
   }
 
   private async drain(): Promise<void> {
@@ -157,6 +179,7 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   async close(): Promise<void> {
     while (this.draining) await this.draining;
+    await this.checkpointer?.remove(this.path);
     if (this.reader !== this.writer) this.reader.close();
     this.writer.close();
   }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AttestConfig } from '@attest/config';
 import { generateKek, parseKeks, SqliteSubjectKeyStore, SubjectKeyStore } from '@attest/crypto-shredding';
-import { EventStoreAdapter, KurrentDbEventStore, PostgresEventStore, SqliteEventStore } from '@attest/event-store';
+import { EventStoreAdapter, KurrentDbEventStore, PostgresEventStore, SqliteEventStore, WalCheckpointer } from '@attest/event-store';
 import { PostgresReadModelStore, ReadModelStore, SqliteReadModelStore } from '@attest/projection-runner';
 
 /**
@@ -18,7 +18,8 @@ const required = (value: string | undefined, variable: string): string => {
 export const createEventStoreAdapter = async (config: AttestConfig): Promise<EventStoreAdapter> => {
   switch (config.store) {
     case 'sqlite':
-      return new SqliteEventStore({ path: config.sqlite.eventsPath, synchronous: config.sqlite.synchronous });
+      // WAL checkpoints run on a worker thread, never inside a commit on the event loop.
+      return new SqliteEventStore({ path: config.sqlite.eventsPath, synchronous: config.sqlite.synchronous, checkpointer: WalCheckpointer.shared() });
     case 'postgres':
       // Applies pending migrations before the API accepts a request.
       return PostgresEventStore.open({ connectionString: required(config.postgresUrl, 'ATTEST_POSTGRES_URL') });
@@ -35,7 +36,7 @@ export const createEventStoreAdapter = async (config: AttestConfig): Promise<Eve
 export const createReadModelStore = async (config: AttestConfig): Promise<ReadModelStore> => {
   switch (config.readModels) {
     case 'sqlite':
-      return new SqliteReadModelStore(config.sqlite.readModelsPath);
+      return new SqliteReadModelStore(config.sqlite.readModelsPath, { checkpointer: WalCheckpointer.shared() });
     case 'postgres':
       return new PostgresReadModelStore({ connectionString: required(config.postgresUrl, 'ATTEST_POSTGRES_URL') });
     default: {

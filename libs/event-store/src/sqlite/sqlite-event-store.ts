@@ -17,6 +17,7 @@ import { JsonObject, NewEvent, StoredEvent } from '../envelope';
 import { DuplicateEventId, StoreUnavailable, WrongExpectedRevision } from '../errors';
 import { CurrentRevision, revisionMatches } from '../expected-revision';
 import { applyMigrations, EVENT_STORE_MIGRATIONS } from './migrations';
+import { WAL_AUTOCHECKPOINT_FALLBACK_PAGES, WalCheckpointer } from './wal-checkpointer';
 
 export interface SqliteEventStoreOptions {
   /** File path, or ':memory:' for tests. */
@@ -36,6 +37,8 @@ export interface SqliteEventStoreOptions {
   /** Poll interval of live subscriptions for writes made by other processes. */
   pollIntervalMs?: number;
   readBatchSize?: number;
+  /** Run WAL checkpoints on this worker thread instead of inside commits on the event loop. */
+  checkpointer?: WalCheckpointer;
 }
 
 /** A group committed to the WAL, waiting for its fsync before anyone hears of it. */
@@ -128,9 +131,11 @@ export class SqliteEventStore implements EventStoreAdapter {
   private walFd: number | null = null;
   private readonly durable: boolean;
   private readonly walPath: string;
+  private readonly path: string;
   private readonly fsync: NonNullable<SqliteEventStoreOptions['fsync']>;
   /** A failed fsync leaves the file's durability unknown: the store refuses further appends. */
   private failed: Error | null = null;
+  private readonly checkpointer: WalCheckpointer | null = null;
   private readonly streamReads = new Map<string, Statement>();
 
   constructor(options: SqliteEventStoreOptions) {
@@ -139,6 +144,7 @@ export class SqliteEventStore implements EventStoreAdapter {
     this.db.pragma('journal_mode = WAL');
     // FULL is implemented as NORMAL plus an fsync of the WAL off the event loop (class comment).
     this.durable = (options.synchronous ?? 'FULL') === 'FULL' && options.path !== ':memory:';
+    this.path = options.path;
     this.walPath = `${options.path}-wal`;
     this.fsync = options.fsync ?? fsync;
     this.db.pragma(`synchronous = ${this.durable || options.path === ':memory:' ? 'NORMAL' : (options.synchronous ?? 'FULL')}`);
@@ -149,6 +155,11 @@ export class SqliteEventStore implements EventStoreAdapter {
     this.db.pragma('mmap_size = 268435456');
     this.db.defaultSafeIntegers(true);
     applyMigrations(this.db, EVENT_STORE_MIGRATIONS);
+    if (options.checkpointer && options.path !== ':memory:') {
+      this.checkpointer = options.checkpointer;
+      this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_FALLBACK_PAGES}`);
+      this.checkpointer.add(options.path);
+    }
     this.groupCommitSizeMax = options.groupCommitSizeMax ?? 1_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.readBatchSize = options.readBatchSize ?? 1_000;
@@ -569,6 +580,7 @@ export class SqliteEventStore implements EventStoreAdapter {
       else await new Promise((r) => setImmediate(r));
     }
     this.closed = true;
+    await this.checkpointer?.remove(this.path);
     this.db.close();
     if (this.walFd !== null) closeSync(this.walFd);
     this.walFd = null;
