@@ -7,10 +7,11 @@ import { auditBenchmarks } from './audit.bench';
 import { eventStoreBenchmarks } from './event-store.bench';
 import { consentBenchmarks } from './consent.bench';
 import { creditFeaturesBenchmarks } from './credit-features.bench';
+import { httpCeilingBenchmarks } from './http-ceiling.bench';
 import { ledgerBenchmarks } from './ledger.bench';
 import { reconciliationBenchmarks } from './reconciliation.bench';
 
-const all: Benchmark[] = [...eventStoreBenchmarks, ...ledgerBenchmarks, ...consentBenchmarks, ...auditBenchmarks, ...creditFeaturesBenchmarks, ...reconciliationBenchmarks];
+const all: Benchmark[] = [...eventStoreBenchmarks, ...httpCeilingBenchmarks, ...ledgerBenchmarks, ...consentBenchmarks, ...auditBenchmarks, ...creditFeaturesBenchmarks, ...reconciliationBenchmarks];
 
 const main = async () => {
   // `--render`: rewrite docs/BENCHMARKS.md from bench/results.json without running anything.

@@ -15,6 +15,8 @@ export const runLoad = async (options: {
   seconds: number;
   /** Sends request number `n` and resolves with its HTTP status. */
   send: (n: number) => Promise<number>;
+  /** Called as the measuring window opens (after the warm-up), e.g. to read CPU counters. */
+  onMeasuringStart?: () => Promise<void>;
 }): Promise<LoadResult> => {
   let stop = false;
   let measuring = false;
@@ -33,6 +35,7 @@ export const runLoad = async (options: {
   };
   const workers = Array.from({ length: options.connections }, worker);
   await new Promise((resolve) => setTimeout(resolve, options.warmupSeconds * 1000));
+  await options.onMeasuringStart?.();
   measuring = true;
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
