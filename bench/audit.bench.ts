@@ -10,7 +10,7 @@ import { SqliteReadModelStore } from '@attest/projection-runner';
 import { MerkleLogReader, merkleLogProjection } from '@attest/projections/merkle-log';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 
-/** A consent-like stored event of ~450 bytes of canonical JSON. */
+/** A consent-like stored event of ~680 bytes of canonical JSON. */
 const storedEvent = (i: number, streamId = `subject-s${i % 5_000}`, revision = BigInt(Math.floor(i / 5_000))): StoredEvent => ({
   eventId: uuidv7(),
   streamId,
@@ -30,6 +30,9 @@ const storedEvent = (i: number, streamId = `subject-s${i % 5_000}`, revision = B
   pii: { ciphertext: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=', keyId: 'k1' },
   metadata: { recordedAt: new Date(1_700_000_000_000 + i).toISOString(), correlationId: uuidv7(), causationId: null, actor: `subject:s${i % 5_000}` },
 });
+
+/** Leaves appended (and the proof size); fewer for quick iteration only, reports use the default. */
+const LEAVES = Number(process.env['ATTEST_BENCH_AUDIT_LEAVES'] ?? 1_000_000);
 
 const BATCH = 1_000; // the projection runner's batch (one transaction, checkpoint included)
 
@@ -64,13 +67,13 @@ export const auditBenchmarks: Benchmark[] = [
       try {
         const schema = merkleLogProjection.schema;
         for (const ddl of typeof schema === 'function' ? schema('sqlite') : schema) await readModels.exec(ddl);
-        const leaves = 1_000_000;
-        // 1. Appends: canonical JSON, SHA-256, leaf + completed nodes written, 1,000 per transaction.
+        const leaves = LEAVES;
+        // 1. Appends: canonical JSON, SHA-256, leaf row + leaf hash + completed stored nodes written, 1,000 per transaction.
         // Events are built before the clock starts (they come from the store in real life).
         let appended = 0;
         let appendSeconds = 0;
-        const chunk = 100_000;
-        for (let from = 0; from < leaves; from += chunk) {
+        for (let from = 0; from < leaves; from += 100_000) {
+          const chunk = Math.min(100_000, leaves - from);
           const events = Array.from({ length: chunk }, (_, i) => storedEvent(from + i));
           const started = performance.now();
           await appendLeaves(readModels, events);
@@ -136,7 +139,7 @@ export const auditBenchmarks: Benchmark[] = [
       return {
         name: 'audit/merkle-log',
         description:
-          'Merkle log (RFC 9162) over ~450-byte consent-like events: appending 1,000,000 leaves through the projection into a SQLite read model (RFC 8785 entry, SHA-256, nodes written; 1,000 per transaction); inclusion and consistency proofs at 1,000,000 leaves read from that read model; offline verification of a 10,000-event audit bundle.',
+          `Merkle log (RFC 9162) over ~680-byte consent-like events: appending ${LEAVES.toLocaleString('en')} leaves through the projection into a SQLite read model (RFC 8785 entry, SHA-256, nodes written; 1,000 per transaction); inclusion and consistency proofs at ${LEAVES.toLocaleString('en')} leaves read from that read model; offline verification of a 10,000-event audit bundle.`,
         measurements,
       };
     },

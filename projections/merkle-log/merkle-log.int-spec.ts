@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { EventStore, SqliteEventStore, StoredEvent } from '@attest/event-store';
 import { counted, testRegistry } from '@attest/event-store/testing/test-events';
 import { entryOfStoredEvent } from '@attest/audit/verify/entry';
-import { MemoryTree, verifyConsistency, verifyInclusion, leafHash } from '@attest/merkle';
+import { MemoryTree, verifyConsistency, verifyInclusion, leafHash, nodeIdAt } from '@attest/merkle';
+import { randomStoredEvents } from '@attest/audit/testing/random-json';
 import { ProjectionRunner, SqliteReadModelStore } from '@attest/projection-runner';
 import { MERKLE_LOG, merkleLogProjection } from './merkle-log.projection';
 import { MerkleLogReader, TreeSizeOutOfRange } from './merkle-log.reader';
@@ -100,5 +101,69 @@ describe('merkle-log projection (real SQLite event store and read model)', () =>
     await runner.waitFor(MERKLE_LOG, await store.headPosition(), 10_000);
     expect(await reader.size()).toBe(stored.length + 1);
     expect(hex(await reader.root(stored.length))).toBe(before[before.length - 1]);
+  });
+});
+
+describe('merkle-log node layout (levels 1–3 recomputed from leaf hashes)', () => {
+  let dir: string;
+  let readModels: SqliteReadModelStore;
+  let reader: MerkleLogReader;
+  // Random envelopes and data; event ids made unique (the read model indexes them).
+  const events = randomStoredEvents(6, 300).map((event, i) => ({ ...event, eventId: `a${i}-${event.eventId}` }));
+  const reference = new MemoryTree();
+  for (const event of events) reference.appendEntry(entryOfStoredEvent(event));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'attest-merkle-layout-'));
+    readModels = new SqliteReadModelStore(join(dir, 'read-models.sqlite'));
+    const schema = merkleLogProjection.schema;
+    for (const ddl of typeof schema === 'function' ? schema('sqlite') : schema) await readModels.exec(ddl);
+    reader = new MerkleLogReader(readModels.query);
+    // Batches of every small size and across tile (16-leaf) boundaries, so each append starts
+    // from a different right edge; some batches repeat the previous one's tail (idempotence).
+    let from = 0;
+    for (let size = 1; from < events.length; size = (size % 37) + 1) {
+      const batch = events.slice(Math.max(0, from - (size % 3)), from + size);
+      await readModels.transaction((tx) => merkleLogProjection.applyBatch?.(batch, tx) ?? Promise.resolve());
+      from += size;
+    }
+  });
+
+  afterAll(async () => {
+    await readModels.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes leaf hashes and levels ≥ 4 only', async () => {
+    const count = async (fromLevel: number, toLevel: number) =>
+      Number((await readModels.query.get<{ n: bigint }>('SELECT count(*) AS n FROM merkle_nodes WHERE id >= ? AND id < ?', nodeIdAt(fromLevel, 0), nodeIdAt(toLevel, 0)))?.n);
+    expect(await count(0, 1)).toBe(300);
+    expect(await count(1, 4)).toBe(0);
+    expect(await count(4, 5)).toBe(Math.floor(300 / 16));
+    expect(await count(8, 9)).toBe(1);
+  });
+
+  it('gives every root, inclusion proof and consistency proof of the in-memory tree', async () => {
+    expect(await reader.size()).toBe(300);
+    for (let size = 0; size <= 300; size++) expect(hex(await reader.root(size))).toBe(hex(reference.root(size)));
+    for (const size of [1, 2, 15, 16, 17, 31, 32, 33, 255, 256, 257, 299, 300]) {
+      for (let index = 0; index < size; index++) expect((await reader.inclusionProof(index, size)).map(hex)).toEqual(reference.inclusionProof(index, size).map(hex));
+      for (let first = 1; first <= size; first++) expect((await reader.consistencyProof(first, size)).map(hex)).toEqual(reference.consistencyProof(first, size).map(hex));
+    }
+  });
+
+  it('never reads level 1–3 rows (logs written before keep theirs, unused)', async () => {
+    const before = (await reader.inclusionProof(100, 300)).map(hex);
+    // A log written before the rule has rows at levels 1–3; make them wrong to prove they are not read.
+    await readModels.transaction(async (tx) => {
+      for (let level = 1; level < 4; level++) for (let index = 0; index < 300 / 2 ** level - 1; index++) await tx.run('INSERT INTO merkle_nodes (id, hash) VALUES (?, ?)', nodeIdAt(level, index), Buffer.alloc(32, 0xee));
+    });
+    expect((await reader.inclusionProof(100, 300)).map(hex)).toEqual(before);
+    expect(hex(await reader.root(299))).toBe(hex(reference.root(299)));
+    // Appending on top of such a log still builds the same tree.
+    const more = randomStoredEvents(7, 20).map((event, i) => ({ ...event, eventId: `b${i}`, globalPosition: BigInt(301 + i) }));
+    await readModels.transaction((tx) => merkleLogProjection.applyBatch?.(more, tx) ?? Promise.resolve());
+    for (const event of more) reference.appendEntry(entryOfStoredEvent(event));
+    expect(hex(await reader.root(320))).toBe(hex(reference.root(320)));
   });
 });

@@ -1,6 +1,7 @@
 import { LoggedLeaf } from '@attest/audit/log-check';
-import { assemble, consistencyPlan, EMPTY_ROOT, Hash, inclusionPlan, NodeRef, nodeId, nodesNeeded, Range, subtreeHash } from '@attest/merkle';
+import { assemble, consistencyPlan, EMPTY_ROOT, Hash, inclusionPlan, nodesNeeded, Range, subtreeHash } from '@attest/merkle';
 import { ReadModelQueries } from '@attest/projection-runner';
+import { readNodes } from './merkle-log.nodes';
 
 /** The tree cannot answer: the size asked for is beyond what the log holds (yet). */
 export class TreeSizeOutOfRange extends Error {
@@ -14,8 +15,6 @@ export class TreeSizeOutOfRange extends Error {
   }
 }
 
-/** SQLite binds at most 32,766 variables; a proof needs at most ~2 × 40 nodes, stay far below. */
-const NODES_PER_QUERY = 500;
 const LEAVES_PAGE = 1_000;
 
 interface LeafRow {
@@ -67,34 +66,20 @@ export class MerkleLogReader {
     }
   }
 
-  private async readNodes(refs: readonly NodeRef[]): Promise<(node: NodeRef) => Hash> {
-    const found = new Map<number, Hash>();
-    for (let i = 0; i < refs.length; i += NODES_PER_QUERY) {
-      const ids = refs.slice(i, i + NODES_PER_QUERY).map(nodeId);
-      const rows = await this.query.all<{ id: bigint; hash: Buffer }>(`SELECT id, hash FROM merkle_nodes WHERE id IN (${ids.map(() => '?').join(',')})`, ...ids);
-      for (const row of rows) found.set(Number(row.id), row.hash);
-    }
-    return (node) => {
-      const hash = found.get(nodeId(node));
-      if (!hash) throw new Error(`merkle-log: node ${node.level}:${node.index} is missing`);
-      return hash;
-    };
-  }
-
   private async checkSize(size: number): Promise<void> {
     const available = await this.size();
     if (!Number.isSafeInteger(size) || size < 0 || size > available) throw new TreeSizeOutOfRange(size, available);
   }
 
   private async answer(plan: Range[]): Promise<Hash[]> {
-    return assemble(plan, await this.readNodes(nodesNeeded(plan)));
+    return assemble(plan, await readNodes(this.query, nodesNeeded(plan)));
   }
 
   async root(size: number): Promise<Hash> {
     await this.checkSize(size);
     if (size === 0) return EMPTY_ROOT;
     const whole: Range = { start: 0, end: size };
-    return subtreeHash(whole, await this.readNodes(nodesNeeded([whole])));
+    return subtreeHash(whole, await readNodes(this.query, nodesNeeded([whole])));
   }
 
   /** Audit path of leaf `index` in the tree of `size` leaves (the caller checks index < size). */

@@ -1,7 +1,7 @@
-import { CompactRange, Hash, hashesEqual, leafHash } from '@attest/merkle';
+import { CompactRange, Hash, hashesEqual, leafHashOfText } from '@attest/merkle';
 import type { StoredEvent } from '@attest/event-store';
 import { fromBase64 } from './verify/encoding';
-import { entryOfStoredEvent } from './verify/entry';
+import { entryTextOfStoredEvent } from './verify/entry';
 import { LogPublicKey, SignedCheckpoint, verifyCheckpoint } from './verify/checkpoint';
 
 /**
@@ -120,7 +120,7 @@ export const checkLog = async (source: LogCheckSource): Promise<LogCheckReport> 
     let lastPosition = from - 1n;
     try {
       for await (const event of source.readAll(from)) {
-        const hash = leafHash(entryOfStoredEvent(event));
+        const hash = leafHashOfText(entryTextOfStoredEvent(event));
         await compareLeaf(event, event.globalPosition, hash);
         range.append(hash);
         lastPosition = event.globalPosition;

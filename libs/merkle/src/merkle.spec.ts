@@ -5,6 +5,7 @@ import {
   EMPTY_ROOT,
   Hash,
   leafHash,
+  leafHashOfText,
   MemoryTree,
   nodeHash,
   verifyConsistency,
@@ -67,6 +68,22 @@ describe('RFC 9162 hashing', () => {
     const a = Buffer.from('a');
     expect(hex(leafHash(a))).toBe(hex(sha(Buffer.from([0]), a)));
     expect(hex(nodeHash(a, a))).toBe(hex(sha(Buffer.from([1]), a, a)));
+  });
+
+  it('hashes 32-byte children through a reused buffer without aliasing earlier results', () => {
+    const children = Array.from({ length: 6 }, (_, i) => sha(Buffer.from([i])));
+    const parents = [nodeHash(children[0] as Buffer, children[1] as Buffer), nodeHash(children[2] as Buffer, children[3] as Buffer), nodeHash(children[4] as Buffer, children[4] as Buffer)];
+    const expected = [sha(Buffer.from([1]), children[0] as Buffer, children[1] as Buffer), sha(Buffer.from([1]), children[2] as Buffer, children[3] as Buffer), sha(Buffer.from([1]), children[4] as Buffer, children[4] as Buffer)];
+    expect(parents.map(hex)).toEqual(expected.map(hex));
+    // Mixed lengths take the general path and agree with the definition too.
+    expect(hex(nodeHash(children[0] as Buffer, Buffer.from('x')))).toBe(hex(sha(Buffer.from([1]), children[0] as Buffer, Buffer.from('x'))));
+  });
+
+  it('hashes an entry given as text exactly as its UTF-8 bytes', () => {
+    for (const text of ['', '{"a":1}', 'é€😀', '\u0000\u0001', '\ud800 lone', 'tail \udfff', 'x'.repeat(5_000)]) {
+      expect(hex(leafHashOfText(text))).toBe(hex(leafHash(Buffer.from(text, 'utf8'))));
+      expect(hex(leafHashOfText(text))).toBe(hex(sha(Buffer.from([0]), Buffer.from(text, 'utf8'))));
+    }
   });
 
   it('matches the published RFC 6962 test vectors (certificate-transparency reference data)', () => {

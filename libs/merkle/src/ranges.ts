@@ -55,7 +55,8 @@ export const decompose = (range: Range): NodeRef[] => {
  * One integer per node, for storage keys: level × 2^40 + index. With TREE_SIZE_MAX = 2^40 and at
  * most 41 levels, every id stays below 2^46, exact in a JS number and in SQLite's 64-bit rowid.
  */
-export const nodeId = (node: NodeRef): number => node.level * TREE_SIZE_MAX + node.index;
+export const nodeId = (node: NodeRef): number => nodeIdAt(node.level, node.index);
+export const nodeIdAt = (level: number, index: number): number => level * TREE_SIZE_MAX + index;
 
 export const assertTreeSize = (size: number, what = 'tree size'): void => {
   if (!Number.isSafeInteger(size) || size < 0 || size > TREE_SIZE_MAX) throw new RangeError(`${what} ${size} is out of range`);

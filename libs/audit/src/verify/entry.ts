@@ -1,6 +1,6 @@
-import canonicalize from 'canonicalize';
 import { z } from 'zod';
 import type { StoredEvent } from '@attest/event-store';
+import { jcs, jcsNumber, jcsString } from './jcs';
 
 /**
  * The log entry of an event: the UTF-8 bytes of the RFC 8785 (JCS) canonical JSON of the event
@@ -51,29 +51,26 @@ export const entryEnvelopeOf = (event: StoredEvent): EntryEnvelope => ({
   },
 });
 
-const jcs = (value: unknown): string => {
-  const text = canonicalize(value);
-  // canonicalize answers undefined only for undefined input; data and pii are objects or null.
-  if (text === undefined) throw new Error('an event envelope field has no canonical form');
-  return text;
-};
-const str = (value: string | number | null): string => JSON.stringify(value);
-
 /**
- * RFC 8785 canonical bytes of an envelope. The envelope's own keys are fixed, so they are written
- * in their JCS order (UTF-16 code-unit order) directly, and only the free-form `data` and `pii`
- * go through the `canonicalize` library: the same bytes as `canonicalize(envelope)` (a spec
- * checks it) at close to twice the speed — hashing the log is bound by this function.
- * For strings and integers JSON.stringify is exactly JCS.
+ * RFC 8785 canonical text of an envelope. The envelope's own keys are fixed, so they are written
+ * in their JCS order (UTF-16 code-unit order) directly; the free-form `data` and `pii` go through
+ * `jcs` (./jcs.ts). Byte for byte `canonicalize(envelope)` of the library (specs check it on
+ * random envelopes and pin a root) — hashing the log is bound by this function.
  */
-export const canonicalEntry = (e: EntryEnvelope): Buffer => {
+export const canonicalEntryText = (e: EntryEnvelope): string => {
   const m = e.metadata;
-  const text =
-    `{"data":${jcs(e.data)},"eventId":${str(e.eventId)},"globalPosition":${str(e.globalPosition)},` +
-    `"metadata":{"actor":${str(m.actor)},"causationId":${str(m.causationId)},"correlationId":${str(m.correlationId)},"recordedAt":${str(m.recordedAt)}},` +
-    `"pii":${e.pii === null ? 'null' : jcs(e.pii)},"schemaVersion":${str(e.schemaVersion)},"streamId":${str(e.streamId)},` +
-    `"streamRevision":${str(e.streamRevision)},"type":${str(e.type)}}`;
-  return Buffer.from(text, 'utf8');
+  return (
+    `{"data":${jcs(e.data)},"eventId":${jcsString(e.eventId)},"globalPosition":${jcsString(e.globalPosition)},` +
+    `"metadata":{"actor":${jcsString(m.actor)},"causationId":${m.causationId === null ? 'null' : jcsString(m.causationId)},"correlationId":${jcsString(m.correlationId)},"recordedAt":${jcsString(m.recordedAt)}},` +
+    `"pii":${e.pii === null ? 'null' : jcs(e.pii)},"schemaVersion":${jcsNumber(e.schemaVersion)},"streamId":${jcsString(e.streamId)},` +
+    `"streamRevision":${jcsString(e.streamRevision)},"type":${jcsString(e.type)}}`
+  );
 };
 
-export const entryOfStoredEvent = (event: StoredEvent): Buffer => canonicalEntry(entryEnvelopeOf(event));
+/** The log entry: UTF-8 bytes of the canonical text. */
+export const canonicalEntry = (e: EntryEnvelope): Buffer => Buffer.from(canonicalEntryText(e), 'utf8');
+
+/** The canonical text of a stored event's entry (what the log projection hashes). */
+export const entryTextOfStoredEvent = (event: StoredEvent): string => canonicalEntryText(entryEnvelopeOf(event));
+
+export const entryOfStoredEvent = (event: StoredEvent): Buffer => Buffer.from(entryTextOfStoredEvent(event), 'utf8');
