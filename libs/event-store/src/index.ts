@@ -10,5 +10,5 @@ export * from './codecs';
 export { SqliteEventStore, SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
 export { applyMigrations, Migration } from './sqlite/migrations';
 export { PostgresEventStore, PostgresEventStoreOptions, PostgresAppendFailed, toWireAppend } from './postgres/postgres-event-store';
-export { applyPostgresMigrations, POSTGRES_EVENT_STORE_MIGRATIONS, PostgresMigration } from './postgres/migrations';
+export { applyPostgresMigrations, POSTGRES_EVENT_STORE_MIGRATIONS, PostgresMigration, schemaNames, SchemaNames } from './postgres/migrations';
 export { KurrentDbEventStore, KurrentDbEventStoreOptions } from './kurrentdb/kurrentdb-event-store';
