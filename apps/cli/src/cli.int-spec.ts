@@ -48,6 +48,7 @@ describe('attest CLI', () => {
     const migrated = runCli(['migrate', '--json'], env());
     expect(migrated.code).toBe(0);
     expect(JSON.parse(migrated.stdout).projections).toEqual(expect.arrayContaining([{ name: 'merkle-log', version: 1, action: 'created' }]));
+    expect(JSON.parse(migrated.stdout)).toMatchObject({ store: 'sqlite', keyStore: 'sqlite' });
 
     // Events appended behind the projections' back: nothing applies them until a rebuild.
     const store = new EventStore(new SqliteEventStore({ path: join(dir, 'events.sqlite') }), new EventRegistry().register(...ACCESS_LOG_EVENTS));

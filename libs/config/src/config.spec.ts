@@ -29,6 +29,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ ATTEST_STORE: 'postgres', ATTEST_POSTGRES_URL: 'postgres://localhost/x' }).readModels).toBe('postgres');
   });
 
+  it('keeps subject keys where every process of the deployment can reach them', () => {
+    const url = 'postgres://localhost/x';
+    expect(loadConfig({}).keyStore).toBe('sqlite');
+    expect(loadConfig({ ATTEST_STORE: 'postgres', ATTEST_POSTGRES_URL: url }).keyStore).toBe('postgres');
+    expect(loadConfig({ ATTEST_STORE: 'postgres', ATTEST_POSTGRES_URL: url, ATTEST_READ_MODELS: 'sqlite' }).keyStore).toBe('postgres');
+    const kurrent = { ATTEST_STORE: 'kurrentdb', ATTEST_KURRENTDB_URL: 'kurrentdb://localhost:2113?tls=false' };
+    expect(loadConfig({ ...kurrent, ATTEST_READ_MODELS: 'postgres', ATTEST_POSTGRES_URL: url }).keyStore).toBe('postgres');
+    expect(loadConfig(kurrent).keyStore).toBe('sqlite');
+    // The embedded store is one process: its keys stay in their SQLite file.
+    expect(loadConfig({ ATTEST_READ_MODELS: 'postgres', ATTEST_POSTGRES_URL: url }).keyStore).toBe('sqlite');
+  });
+
   it('configures the Merkle log: origin, signing key under the data dir, checkpoint cadence', () => {
     const config = loadConfig({ ATTEST_DATA_DIR: '/tmp/x' });
     expect(config.audit).toEqual({

@@ -94,6 +94,14 @@ export interface AttestConfig {
   postgresUrl: string | undefined;
   kurrentdbUrl: string | undefined;
   readModels: 'sqlite' | 'postgres';
+  /**
+   * Where per-subject data keys live. `postgres` (schema `attest_keys` of ATTEST_POSTGRES_URL)
+   * whenever the deployment has a PostgreSQL database every process shares — the PostgreSQL
+   * store, or KurrentDB with read models in PostgreSQL — so that every API process and the
+   * projector seal and open with the same keys and see every erasure; `sqlite`
+   * (`<data dir>/keys/subject-keys.sqlite`, one process) otherwise.
+   */
+  keyStore: 'sqlite' | 'postgres';
   http: { host: string; port: number; bodyLimitBytes: number; writesPerMinutePerToken: number };
   logLevel: Environment['LOG_LEVEL'];
   readYourWritesTimeoutMs: number;
@@ -125,6 +133,7 @@ export const loadConfig = (source: Record<string, string | undefined> = process.
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const env = parsed.data;
   const dataDir = resolve(env.ATTEST_DATA_DIR);
+  const readModels = env.ATTEST_READ_MODELS ?? (env.ATTEST_STORE === 'postgres' ? 'postgres' : 'sqlite');
   return {
     mode: env.ATTEST_MODE,
     store: env.ATTEST_STORE,
@@ -139,7 +148,8 @@ export const loadConfig = (source: Record<string, string | undefined> = process.
     piiEncryption: env.ATTEST_PII_ENCRYPTION === 'on',
     postgresUrl: env.ATTEST_POSTGRES_URL,
     kurrentdbUrl: env.ATTEST_KURRENTDB_URL,
-    readModels: env.ATTEST_READ_MODELS ?? (env.ATTEST_STORE === 'postgres' ? 'postgres' : 'sqlite'),
+    readModels,
+    keyStore: env.ATTEST_STORE === 'postgres' || (env.ATTEST_STORE === 'kurrentdb' && readModels === 'postgres') ? 'postgres' : 'sqlite',
     http: {
       host: env.HOST,
       port: env.PORT,

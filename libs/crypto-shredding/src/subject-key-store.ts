@@ -19,7 +19,10 @@ export interface SubjectKeyStore {
   /** The subject's key, created on first use. Throws SubjectKeyErased for an erased subject. */
   keyFor(subjectId: string): Promise<Buffer>;
   lookup(subjectId: string): Promise<DataKeyLookup>;
-  /** Destroys the key (keeps a tombstone, so the subject is known to be erased). Idempotent. */
+  /**
+   * Destroys the key (keeps a tombstone, so the subject is known to be erased). Idempotent. When
+   * it resolves, no user of the store — in any process sharing it — seals or opens with the key.
+   */
   erase(subjectId: string, at: string): Promise<{ alreadyErased: boolean }>;
   /** Re-wraps every data key with the active KEK; returns how many were re-wrapped. */
   rewrap(): Promise<number>;
@@ -36,7 +39,29 @@ export class SubjectKeyErased extends Error {
 
 export const KEY_CACHE_ENTRIES_MAX = 100_000;
 
-/** Data keys in their own SQLite file (`data/keys.sqlite`), wrapped by the active KEK. */
+/**
+ * Unwraps a stored data key with the KEK that wrapped it. A KEK id that is not configured, or
+ * configured with other bytes (two processes with different ATTEST_KEKS), is a configuration
+ * error: it is reported as such, never mistaken for an erasure.
+ */
+export const unwrapStoredKey = (keks: ReadonlyMap<string, KeyEncryptionKey>, subjectId: string, kekId: string, wrapped: Buffer): Buffer => {
+  const kek = keks.get(kekId);
+  if (!kek) throw new Error(`data key of ${subjectId} is wrapped by unknown KEK ${kekId}; configure it in ATTEST_KEKS`);
+  try {
+    return unwrapKey(kek, wrapped, subjectId);
+  } catch (error) {
+    throw new Error(
+      `data key of ${subjectId} cannot be unwrapped with KEK ${kekId} (${String(error)}): other bytes under that KEK id (every process must run with the same ATTEST_KEKS), or a damaged key row`,
+    );
+  }
+};
+
+/**
+ * Data keys in their own SQLite file (`<data dir>/keys/subject-keys.sqlite`), wrapped by the
+ * active KEK: the embedded store's key store. Its cache is per process and never invalidated
+ * from outside, so exactly one process may use the file; server deployments use
+ * `PostgresSubjectKeyStore`.
+ */
 export class SqliteSubjectKeyStore implements SubjectKeyStore {
   private readonly db: Database.Database;
   private readonly cache = new Map<string, Buffer>();
@@ -61,9 +86,7 @@ export class SqliteSubjectKeyStore implements SubjectKeyStore {
   }
 
   private unwrap(row: { subject_id: string; kek_id: string; wrapped: Buffer }): Buffer {
-    const kek = this.keks.get(row.kek_id);
-    if (!kek) throw new Error(`data key of ${row.subject_id} is wrapped by unknown KEK ${row.kek_id}; configure it in ATTEST_KEKS`);
-    return unwrapKey(kek, row.wrapped, row.subject_id);
+    return unwrapStoredKey(this.keks, row.subject_id, row.kek_id, row.wrapped);
   }
 
   private remember(subjectId: string, key: Buffer) {

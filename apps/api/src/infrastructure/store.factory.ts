@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AttestConfig } from '@attest/config';
-import { generateKek, parseKeks, SqliteSubjectKeyStore, SubjectKeyStore } from '@attest/crypto-shredding';
+import { generateKek, parseKeks, PostgresSubjectKeyStore, SqliteSubjectKeyStore, SubjectKeyStore } from '@attest/crypto-shredding';
 import { EventStoreAdapter, KurrentDbEventStore, PostgresEventStore, SqliteEventStore, WalCheckpointer } from '@attest/event-store';
 import { PostgresReadModelStore, ReadModelStore, SqliteReadModelStore } from '@attest/projection-runner';
 
@@ -61,6 +61,22 @@ export const resolveKeks = (config: AttestConfig): string => {
   return value;
 };
 
-/** Per-subject data keys. They live apart from the events so that destroying one erases for good. */
-export const createSubjectKeyStore = async (config: AttestConfig): Promise<SubjectKeyStore> =>
-  new SqliteSubjectKeyStore(config.sqlite.keysPath, parseKeks(resolveKeks(config)));
+/**
+ * Per-subject data keys, apart from the events so that destroying one erases for good: in
+ * PostgreSQL (schema `attest_keys`) when every process of the deployment shares that database,
+ * else in their own SQLite file (docs/adr/0010-crypto-shredding.md).
+ */
+export const createSubjectKeyStore = async (config: AttestConfig): Promise<SubjectKeyStore> => {
+  const keks = parseKeks(resolveKeks(config));
+  switch (config.keyStore) {
+    case 'sqlite':
+      return new SqliteSubjectKeyStore(config.sqlite.keysPath, keks);
+    case 'postgres':
+      // Applies pending migrations before the API accepts a request.
+      return PostgresSubjectKeyStore.open({ connectionString: required(config.postgresUrl, 'ATTEST_POSTGRES_URL'), keks });
+    default: {
+      const unknown: never = config.keyStore;
+      throw new Error(`unknown key store ${String(unknown)}`);
+    }
+  }
+};
