@@ -15,6 +15,23 @@ const buildOnce = (root: string) => {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   built = true;
 };
+export interface HeapUsage {
+  /** Heap used right after a full collection, when sampling started (bytes). */
+  before: number;
+  /** Largest heap used seen while sampling (bytes). */
+  peak: number;
+  /** Largest resident set size seen while sampling (bytes). */
+  rssPeak: number;
+  /** CPU time (user + system) the process used while sampling, in milliseconds. */
+  cpuMs: number;
+}
+
+export interface ApiProcessOptions {
+  /** Preloads bench/lib/heap-sampler into the process (with --expose-gc and an IPC channel): see `startHeapSampling`. */
+  sampleHeap?: boolean;
+  /** How long /health/live may take to answer (default 120 s; projecting a large log on start-up takes longer). */
+  startTimeoutMs?: number;
+}
 
 /**
  * Starts the API as a separate process, as it runs in production: the compiled JavaScript
@@ -22,21 +39,23 @@ const buildOnce = (root: string) => {
  * ts-node (whose REPL module loads `domain`, which slows every callback). The load generator and
  * the server never share an event loop. Resolves once /health/live answers.
  */
-export const startApiProcess = async (env: Record<string, string>): Promise<ApiProcess> => {
+export const startApiProcess = async (env: Record<string, string>, options: ApiProcessOptions = {}): Promise<ApiProcess> => {
   const port = 3900 + Math.floor(Math.random() * 900);
   const root = join(__dirname, '..', '..');
   buildOnce(root);
   const profile = process.env['ATTEST_BENCH_CPU_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['ATTEST_BENCH_CPU_PROFILE']}`] : [];
-  const child = spawn(process.execPath, [...profile, join(root, 'dist/apps/api/src/main.js')], {
+  const sampler = options.sampleHeap ? ['--expose-gc', '-r', join(__dirname, 'heap-sampler.js')] : [];
+  const child = spawn(process.execPath, [...profile, ...sampler, join(root, 'dist/apps/api/src/main.js')], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: options.sampleHeap ? ['ignore', 'ignore', 'inherit', 'ipc'] : ['ignore', 'ignore', 'inherit'],
   });
   let stopping = false;
   child.on('exit', (code, signal) => {
     if (!stopping) console.error(`the API process exited unexpectedly (code ${code}, signal ${signal})`);
   });
-  const deadline = Date.now() + 120_000;
+  const timeoutMs = options.startTimeoutMs ?? 120_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
     try {
@@ -45,7 +64,11 @@ export const startApiProcess = async (env: Record<string, string>): Promise<ApiP
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error('the API did not start within 120 s');
+    if (Date.now() > deadline) {
+      stopping = true;
+      child.kill('SIGTERM');
+      throw new Error(`the API did not start within ${timeoutMs / 1000} s`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
@@ -89,4 +112,31 @@ export const apiCpuSeconds = async (api: ApiProcess): Promise<number> => {
   const match = /^attest_process_cpu_seconds_total\s+([0-9.eE+-]+)$/m.exec(text);
   if (!match?.[1]) throw new Error('the API did not report attest_process_cpu_seconds_total');
   return Number(match[1]);
+};
+
+const heapMessage = (api: ApiProcess, type: string): Promise<Record<string, unknown>> =>
+  new Promise((resolve, reject) => {
+    const onMessage = (message: unknown) => {
+      if (typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type) {
+        api.child.off('message', onMessage);
+        resolve(message as Record<string, unknown>);
+      }
+    };
+    api.child.on('message', onMessage);
+    api.child.once('exit', () => reject(new Error('the API exited while its heap was sampled')));
+  });
+
+/** Starts sampling the API process's memory and CPU time (it must have been started with `sampleHeap`). */
+export const startHeapSampling = async (api: ApiProcess): Promise<void> => {
+  const started = heapMessage(api, 'heap:started');
+  api.child.send('heap:start');
+  await started;
+};
+
+/** Stops sampling and returns the baseline and the peaks since `startHeapSampling`. */
+export const stopHeapSampling = async (api: ApiProcess): Promise<HeapUsage> => {
+  const answer = heapMessage(api, 'heap');
+  api.child.send('heap:stop');
+  const { before, peak, rssPeak, cpuMs } = (await answer) as unknown as HeapUsage;
+  return { before, peak, rssPeak, cpuMs };
 };

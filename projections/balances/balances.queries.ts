@@ -55,6 +55,24 @@ export const trialBalance = async (db: ReadModelQueries, currency: string, asOf:
   return { lines, totalMinor: lines.reduce((sum, line) => sum + line.balanceMinor, 0n) };
 };
 
+/**
+ * The sum of every balance in one currency at an instant — the trial balance's total — without
+ * reading the history: the accounts' current balances minus what was posted after the instant.
+ * Exactly `trialBalance(…, { instant }).totalMinor` (each account's balance is the sum of its
+ * postings), at the cost of the accounts and the postings after the instant, where the sum of
+ * every posting up to it costs the whole history. Both sums in one statement: one snapshot.
+ */
+export const trialBalanceTotalAt = async (db: ReadModelQueries, currency: string, instant: string): Promise<bigint> => {
+  const row = await db.get<{ total: bigint | number | string | null }>(
+    `SELECT (SELECT coalesce(sum(posted), 0) FROM ledger_accounts WHERE currency = ?)
+          - (SELECT coalesce(sum(delta), 0) FROM ledger_postings WHERE currency = ? AND recorded_at > ?) AS total`,
+    currency,
+    currency,
+    instant,
+  );
+  return BigInt(row?.total ?? 0);
+};
+
 export interface StatementLine {
   position: bigint;
   seq: number;

@@ -5,4 +5,5 @@ export * from './report';
 export * from './reconcile';
 export * from './reconciliation.events';
 export * from './reconciliation.deciders';
-export { SqliteSettlementStaging } from './staging/sqlite-staging';
+export { ExceptionOrder, partitionOf, SettlementStaging, STAGING_PARTITIONS, StagedPartition } from './staging/settlement-staging';
+export * from './csv-records';

@@ -1,6 +1,4 @@
-import { LedgerItem, MatchItem, matchSorted, StagedRow, UnsortedInput } from './matcher';
-import { Reconciliation } from './reconcile';
-import { SqliteSettlementStaging } from './staging/sqlite-staging';
+import { LedgerItem, matchGroups, MatchItem, MatchOptions, matchSorted, StagedRow, UnsortedInput } from './matcher';
 
 const row = (line: number, reference: string, amountMinor: bigint, extra: Partial<StagedRow> = {}): StagedRow => ({
   line,
@@ -24,10 +22,33 @@ const event = (entryId: string, reference: string, amountMinor: bigint, extra: P
 });
 const classes = (items: MatchItem[]) => items.map((item) => [item.class, item.reference, item.lines, item.entryIds]);
 
-describe('matchSorted', () => {
+/** A small deterministic generator (mulberry32): the random inputs are the same on every run. */
+const random = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+};
+const shuffle = <T>(values: T[], next: () => number): T[] => {
+  for (let i = values.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [values[i], values[j]] = [values[j] as T, values[i] as T];
+  }
+  return values;
+};
+const keyOrder = (a: { type: string; reference: string }, b: { type: string; reference: string }) =>
+  a.type < b.type ? -1 : a.type > b.type ? 1 : a.reference < b.reference ? -1 : a.reference > b.reference ? 1 : 0;
+
+/** Both matchers on the same cases: matchGroups' groups come in any order, so its items are sorted by key (stably) to compare, and it is given its input reversed. */
+const matchers: Array<[string, (rows: StagedRow[], events: LedgerItem[], options: MatchOptions) => MatchItem[]]> = [
+  ['matchSorted', (rows, events, options) => [...matchSorted(rows, events, options)]],
+  ['matchGroups', (rows, events, options) => [...matchGroups([...rows].reverse(), [...events].reverse(), options)].sort(keyOrder)],
+];
+
+describe.each(matchers)('%s', (_, match) => {
   it('classifies one to one: matched, amount mismatch, currency mismatch, missing on either side', () => {
     const items = [
-      ...matchSorted(
+      ...match(
         [row(2, 'a', 100n), row(3, 'b', 101n), row(4, 'c', 100n, { currency: 'USD' }), row(5, 'd', 100n)],
         [event('e-a', 'a', 100n), event('e-b', 'b', 100n), event('e-c', 'c', 100n), event('e-z', 'z', 100n)],
         { toleranceMs: null },
@@ -45,8 +66,8 @@ describe('matchSorted', () => {
 
   it('matches groups: one row against a batch of events, several rows against one event', () => {
     const items = [
-      ...matchSorted(
-        // Sorted by (type, reference), as the staging file gives them.
+      ...match(
+        // Sorted by (type, reference), as matchSorted needs them.
         [row(3, 'tranche', 40n), row(4, 'tranche', 60n), row(2, 'batch', 300n, { type: 'payout' })],
         [event('d1', 'tranche', 100n), event('p1', 'batch', 100n, { kind: 'payout' }), event('p2', 'batch', 200n, { kind: 'payout' })],
         { toleranceMs: null },
@@ -60,7 +81,7 @@ describe('matchSorted', () => {
   });
 
   it('keeps deposits and payouts with the same reference apart', () => {
-    const items = [...matchSorted([row(2, 'r', 100n, { type: 'payout' })], [event('d', 'r', 100n)], { toleranceMs: null })];
+    const items = [...match([row(2, 'r', 100n, { type: 'payout' })], [event('d', 'r', 100n)], { toleranceMs: null })];
     expect(classes(items)).toEqual([
       ['missing_in_settlement', 'r', [], ['d']],
       ['missing_in_ledger', 'r', [2], []],
@@ -70,7 +91,7 @@ describe('matchSorted', () => {
   it('applies the date tolerance, and ignores unmatched ledger events outside the period', () => {
     const day = 24 * 3600 * 1000;
     const items = [
-      ...matchSorted(
+      ...match(
         [row(2, 'late', 100n), row(3, 'near', 100n)],
         [event('e-late', 'late', 100n, { recordedAtMs: Date.parse('2026-01-13T00:00:00Z') }), event('e-near', 'near', 100n, { recordedAtMs: Date.parse('2026-01-10T05:00:00Z') }), event('e-edge', 'other', 5n, { inPeriod: false })],
         { toleranceMs: day },
@@ -84,46 +105,53 @@ describe('matchSorted', () => {
   });
 
   it('names refunds, fees and chargebacks the ledger has no events for', () => {
-    const [item] = [...matchSorted([row(2, 'rf', 100n, { type: 'refund' })], [], { toleranceMs: null })];
+    const [item] = [...match([row(2, 'rf', 100n, { type: 'refund' })], [], { toleranceMs: null })];
     expect(item).toMatchObject({ class: 'missing_in_ledger', reason: 'the ledger records no processor refunds' });
   });
 
+});
+
+describe('matchSorted', () => {
   it('refuses unsorted input loudly', () => {
     expect(() => [...matchSorted([row(2, 'b', 1n), row(3, 'a', 1n)], [], { toleranceMs: null })]).toThrow(UnsortedInput);
   });
 });
 
-describe('Reconciliation with the staging file', () => {
-  it('stages, finds duplicates, matches and reports in a stable, hashable order', async () => {
-    const staging = new SqliteSettlementStaging();
-    try {
-      const work = new Reconciliation(staging, { format: 'csv', period: { from: '2026-01-01', to: '2026-01-31' }, toleranceSeconds: null });
-      const csv = [
-        'external_id,type,amount,currency,settled_at',
-        'a,deposit,1.00,CNY,2026-01-02T00:00:00Z',
-        'b,deposit,2.00,CNY,2026-01-02T00:00:00Z',
-        'a,deposit,1.00,CNY,2026-01-03T00:00:00Z',
-        'c,deposit,3.00,CNY,2026-02-01T00:00:00Z',
-      ].join('\n');
-      const file = await work.stage([csv]);
-      expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
-      work.addLedger({ kind: 'deposit', reference: 'a', entryId: 'e-a', currency: 'CNY', amountMinor: 100n, recordedAtMs: Date.parse('2026-01-02T00:00:00Z') });
-      work.addLedger({ kind: 'deposit', reference: 'b', entryId: 'e-b', currency: 'CNY', amountMinor: 200n, recordedAtMs: Date.parse('2026-01-02T00:00:00Z') });
-      work.match();
-      expect(work.totals.validRows).toBe(2);
-      expect(work.totals.invalidRows).toBe(1);
-      expect(work.totals.count('matched')).toBe(2);
-      expect(work.totals.count('duplicate')).toBe(1);
-      const lines = [...work.reportLines({ kind: 'summary' })].map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(lines.map((line) => [line['class'] ?? line['kind'], line['line'] ?? line['lines']])).toEqual([
-        ['summary', undefined],
-        // Invalid rows are reported as read; duplicates when their batch is written (deterministic either way).
-        ['invalid', 5],
-        ['duplicate', [4]],
-      ]);
-      expect(lines[1]?.['reason']).toMatch(/outside the period 2026-01-01..2026-01-31/);
-    } finally {
-      staging.dispose();
+describe('matchGroups', () => {
+  it('gives the items matchSorted gives, group by group, whatever the order of its input (random inputs)', () => {
+    const next = random(2026);
+    const day = 24 * 3600 * 1000;
+    const base = Date.parse('2026-01-10T00:00:00Z');
+    for (let round = 0; round < 300; round++) {
+      const references = Array.from({ length: 1 + Math.floor(next() * 8) }, (_, i) => `ref-${i}`);
+      const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)] as T;
+      const rows = Array.from({ length: Math.floor(next() * 12) }, (_, i) =>
+        row(i + 2, pick(references), BigInt(1 + Math.floor(next() * 3)) * 100n, {
+          type: pick(['deposit', 'deposit', 'payout', 'refund'] as const),
+          currency: pick(['CNY', 'CNY', 'USD'] as const),
+          settledAtMs: base + Math.floor(next() * 4) * day,
+        }),
+      );
+      const events = Array.from({ length: Math.floor(next() * 12) }, (_, i) =>
+        event(`e-${String(i).padStart(2, '0')}`, pick(references), BigInt(1 + Math.floor(next() * 3)) * 100n, {
+          kind: pick(['deposit', 'payout'] as const),
+          currency: pick(['CNY', 'CNY', 'USD'] as const),
+          recordedAtMs: base + Math.floor(next() * 4) * day,
+          inPeriod: next() < 0.8,
+        }),
+      );
+      const options = { toleranceMs: next() < 0.5 ? null : day };
+      const sortedRows = [...rows].sort((a, b) => keyOrder(a, b) || a.line - b.line);
+      const sortedEvents = [...events].sort((a, b) => keyOrder({ type: a.kind, reference: a.reference }, { type: b.kind, reference: b.reference }) || (a.entryId < b.entryId ? -1 : 1));
+      const expected = [...matchSorted(sortedRows, sortedEvents, options)];
+      // Groups come in any order, items of a group in order: a stable sort by key gives the merge's order.
+      const actual = [...matchGroups(shuffle([...rows], next), shuffle([...events], next), options)].sort(keyOrder);
+      expect(actual).toEqual(expected);
     }
+  });
+
+  it('refuses a group larger than the bound loudly', () => {
+    const rows = Array.from({ length: 100_001 }, (_, i) => row(i + 2, 'same', 1n));
+    expect(() => [...matchGroups(rows, [], { toleranceMs: null })]).toThrow(/more than 100000 settlement rows share reference same/);
   });
 });

@@ -2,11 +2,13 @@ import { Currency, formatAmount } from '@attest/ledger';
 import { SettlementType } from './settlement-row';
 
 /**
- * Matching (pure): settlement rows against ledger events by `(type, reference)`, both sides
- * sorted by that key, merged in one pass. Memory is one group (bounded), whatever the sizes.
+ * Matching (pure): settlement rows against ledger events by `(type, reference)`. `matchGroups`
+ * groups one partition of each side in Maps (the staging hands partitions over, so memory is
+ * one partition; ADR 0016); `matchSorted` merges both sides sorted by that key in one pass, and
+ * is the reference `matchGroups` is tested against. Both classify every group the same way.
  *
  * A group is every row and every ledger event sharing a key, so grouped matching falls out of
- * the merge: one processor row against several ledger events (a batch payout settled under one
+ * the grouping: one processor row against several ledger events (a batch payout settled under one
  * reference), several rows against one event (a deposit settled in tranches, each row with its
  * own external id and the deposit's reference). Amounts must be equal in minor units, summed per
  * group; there is no amount tolerance. With a date tolerance, ledger events further than it from
@@ -226,7 +228,8 @@ export const GROUP_SIZE_MAX = 100_000;
 
 /**
  * Merges rows and ledger events, both sorted by (type, reference) in code-unit order (byte order
- * for the ASCII alphabet of references), and yields one item per row, event or group.
+ * for the ASCII alphabet of references), and yields one item per row, event or group, in key
+ * order. Memory is one group. The order of its items is the report's order of exceptions.
  */
 export function* matchSorted(rows: Iterable<StagedRow>, ledger: Iterable<LedgerItem>, options: MatchOptions): Generator<MatchItem> {
   const rowIterator = rows[Symbol.iterator]();
@@ -277,4 +280,61 @@ export function* matchSorted(rows: Iterable<StagedRow>, ledger: Iterable<LedgerI
     group.events = groupEvents;
     yield* classify(group, options);
   }
+}
+
+const byLine = (a: StagedRow, b: StagedRow) => a.line - b.line;
+const byEntryId = (a: LedgerItem, b: LedgerItem) => (a.entryId < b.entryId ? -1 : a.entryId > b.entryId ? 1 : 0);
+
+/** One side of a partition by type, then by reference: the item alone (the common case, no array), or all of them. */
+type Side<T> = Map<string, Map<string, T | T[]>>;
+
+const collect = <T extends { reference: string }>(side: Side<T>, type: string, item: T, what: string): void => {
+  let byReference = side.get(type);
+  if (byReference === undefined) {
+    byReference = new Map();
+    side.set(type, byReference);
+  }
+  const found = byReference.get(item.reference);
+  if (found === undefined) byReference.set(item.reference, item);
+  else if (!Array.isArray(found)) byReference.set(item.reference, [found, item]);
+  else if (found.push(item) > GROUP_SIZE_MAX) throw new RangeError(`more than ${GROUP_SIZE_MAX} ${what} share reference ${item.reference}`);
+};
+
+const groupOf = (type: SettlementType, reference: string, rows: StagedRow | StagedRow[] | undefined, events: LedgerItem | LedgerItem[] | undefined): Group => {
+  const group = new Group(type, reference);
+  group.rows = rows === undefined ? [] : Array.isArray(rows) ? rows.sort(byLine) : [rows];
+  group.events = events === undefined ? [] : Array.isArray(events) ? events.sort(byEntryId) : [events];
+  return group;
+};
+
+/**
+ * Rows and ledger events in any order (one partition of each side: every row and event sharing a
+ * `(type, reference)` must be in the same call), grouped by that key in Maps, and one item per
+ * row, event or group — the same items `matchSorted` gives for the same inputs, group by group in
+ * an unspecified order of groups (the report orders them). Within a group, rows are taken by line
+ * and events by entry id, as the sorted merge sees them.
+ */
+export function* matchGroups(rows: readonly StagedRow[], ledger: readonly LedgerItem[], options: MatchOptions): Generator<MatchItem> {
+  const rowSide: Side<StagedRow> = new Map();
+  const eventSide: Side<LedgerItem> = new Map();
+  for (const row of rows) collect(rowSide, row.type, row, 'settlement rows');
+  for (const event of ledger) collect(eventSide, event.kind, event, 'ledger events');
+  for (const [type, byReference] of rowSide) {
+    const eventsOf = eventSide.get(type);
+    for (const [reference, found] of byReference) {
+      const events = eventsOf?.get(reference);
+      if (events !== undefined) eventsOf?.delete(reference);
+      // The common case, one row and one event, without the general path's allocations.
+      if (events !== undefined && !Array.isArray(found) && !Array.isArray(events)) {
+        const pair = classifyPair(found, events, options);
+        if (pair) {
+          yield pair;
+          continue;
+        }
+      }
+      yield* classify(groupOf(type as SettlementType, reference, found, events), options);
+    }
+  }
+  // Ledger events no row speaks about.
+  for (const [kind, byReference] of eventSide) for (const [reference, events] of byReference) yield* classify(groupOf(kind as SettlementType, reference, undefined, events), options);
 }

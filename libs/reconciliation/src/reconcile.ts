@@ -1,8 +1,8 @@
 import { ReportTotals, canonicalLine, invalidToLine, itemToLine, ReportLine } from './report';
-import { matchSorted, LedgerItem, MatchItem } from './matcher';
+import { matchGroups, LedgerItem, MatchItem } from './matcher';
 import { SettlementFormat, SettlementReader } from './settlement-reader';
 import { InvalidRow, SettlementRow } from './settlement-row';
-import { SqliteSettlementStaging } from './staging/sqlite-staging';
+import { ExceptionOrder, SettlementStaging } from './staging/settlement-staging';
 
 /** A run's period: whole UTC days, both included. */
 export interface Period {
@@ -11,6 +11,7 @@ export interface Period {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+const INVALID: ExceptionOrder = { kind: 'invalid' };
 
 /** [start, end) in epoch milliseconds. */
 export const periodBounds = (period: Period): { startMs: number; endMs: number } => ({
@@ -30,9 +31,9 @@ export interface ReconcileOptions {
 
 /**
  * One reconciliation, in phases the caller drives (the service records events between them):
- * `stage` reads the file (hash, validation, duplicates, staging), the caller adds the period's
- * ledger events, `match` merges and classifies, `reportLines` gives the report. Everything large
- * lives in the staging file; memory holds one group and the totals.
+ * `stage` reads the file (hash, validation, staging), the caller adds the period's ledger events,
+ * `match` finds duplicates and classifies, `reportLines` gives the report. Everything large lives
+ * in the staging files; memory holds one partition and the totals.
  */
 export class Reconciliation {
   readonly totals = new ReportTotals();
@@ -42,7 +43,7 @@ export class Reconciliation {
   readonly bounds: { startMs: number; endMs: number };
 
   constructor(
-    private readonly staging: SqliteSettlementStaging,
+    private readonly staging: SettlementStaging,
     private readonly options: ReconcileOptions,
   ) {
     this.bounds = periodBounds(options.period);
@@ -62,12 +63,13 @@ export class Reconciliation {
 
   private invalid(invalid: InvalidRow): void {
     this.totals.invalidRows += 1;
-    this.staging.addException(canonicalLine(invalidToLine(invalid)));
+    this.staging.addException(canonicalLine(invalidToLine(invalid)), INVALID);
   }
 
-  private exception(item: MatchItem): void {
+  /** Counts an item; an exception also goes to the report, by default in (type, reference) order. */
+  private exception(item: MatchItem, order?: ExceptionOrder): void {
     this.totals.add(item);
-    if (item.class !== 'matched') this.staging.addException(canonicalLine(itemToLine(item)));
+    if (item.class !== 'matched') this.staging.addException(canonicalLine(itemToLine(item)), order ?? { kind: 'item', type: item.type, reference: item.reference });
   }
 
   private inPeriod(row: SettlementRow): boolean {
@@ -81,6 +83,7 @@ export class Reconciliation {
   private duplicate(row: SettlementRow, duplicateOfLine: number): void {
     this.totals.validRows -= 1;
     this.totals.addProcessorFee(row.currency, -row.processorFeeMinor);
+    const order: ExceptionOrder = { kind: 'duplicate', line: row.line };
     this.exception({
       class: 'duplicate',
       type: row.type,
@@ -94,7 +97,7 @@ export class Reconciliation {
       settlementMinor: row.amountMinor,
       ledgerMinor: 0n,
       reason: `external id ${row.externalId} is already on line ${duplicateOfLine}`,
-    });
+    }, order);
   }
 
   /** Reads the whole file. Throws SettlementFileInvalid when the file as a whole is unusable. */
@@ -123,23 +126,26 @@ export class Reconciliation {
   }
 
   /**
-   * The ledger window copied in one statement from an SQLite read-model file; `select(schema)`
-   * gives the SELECT (see `ledgerWindowSql` in projections/reconciliation) with parameters
-   * (period start, period end, window start, window end).
+   * The ledger window read straight from an SQLite read-model file; `select(schema)` gives the
+   * SELECT (see `ledgerWindowSql` in projections/reconciliation) with parameters (window start,
+   * window end). Returns the events staged.
    */
-  copyLedgerFromSqlite(path: string, select: (schema: string) => string): void {
+  copyLedgerFromSqlite(path: string, select: (schema: string) => string): number {
     const window = this.ledgerWindow;
-    this.staging.copyLedgerFrom(path, select('source'), [this.bounds.startMs, this.bounds.endMs, window.startMs, window.endMs]);
+    return this.staging.copyLedgerFrom(path, select('main'), [window.startMs, window.endMs], this.bounds);
   }
 
+  /** Sets duplicates apart and classifies every group, one staging partition at a time. */
   match(): void {
     this.staging.seal();
-    for (const { row, duplicateOfLine } of this.staging.duplicateRows()) this.duplicate(row, duplicateOfLine);
     const toleranceMs = this.options.toleranceSeconds === null ? null : this.options.toleranceSeconds * 1000;
-    for (const item of matchSorted(this.staging.sortedRows(), this.staging.sortedLedger(), { toleranceMs })) this.exception(item);
+    for (const partition of this.staging.partitions()) {
+      for (const { row, duplicateOfLine } of partition.duplicates) this.duplicate(row, duplicateOfLine);
+      for (const item of matchGroups(partition.rows, partition.events, { toleranceMs })) this.exception(item);
+    }
   }
 
-  /** The report: the summary line, then the exceptions in the order they were found. */
+  /** The report: the summary line, then the exceptions — invalid rows as read, duplicates by line, items by (type, reference). */
   *reportLines(summary: ReportLine): Generator<string> {
     yield canonicalLine(summary);
     yield* this.staging.exceptionLines();

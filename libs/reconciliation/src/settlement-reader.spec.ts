@@ -64,6 +64,16 @@ describe('settlement reader', () => {
     expect(rows.map((row) => [row.line, row.externalId])).toEqual([[3, 'b']]);
   });
 
+  it('reports a line over 4,096 bytes and still reads every line after it, in the same chunk or not', async () => {
+    const ok = (id: string) => `${id},deposit,1.00,CNY,2026-01-01T00:00:00Z,`;
+    const text = [HEADER, ok('a'), `${'x'.repeat(5_000)},deposit,1.00,CNY,2026-01-01T00:00:00Z,`, ok('b'), ok('c'), ok('d'), ''].join('\n');
+    for (const chunks of [[text], text.match(/.{1,1000}/gs) ?? []]) {
+      const { invalid, rows } = await read(chunks);
+      expect(invalid).toEqual([{ line: 3, reason: 'malformed line: longer than 4096 bytes' }]);
+      expect(rows.map((row) => [row.line, row.externalId])).toEqual([[2, 'a'], [4, 'b'], [5, 'c'], [6, 'd']]);
+    }
+  });
+
   it('refuses a file without a header, a bad header and an empty file as a whole', async () => {
     expect(await refused('')).toBeInstanceOf(SettlementFileInvalid);
     expect(((await refused('external_id,type,amount\n')) as Error).message).toMatch(/line 1: bad header: missing column\(s\) currency, settled_at/);

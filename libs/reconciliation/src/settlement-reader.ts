@@ -1,15 +1,14 @@
 import { createHash, Hash } from 'node:crypto';
-import { CsvError, Parser } from 'csv-parse';
-import { Column, OPTIONAL_COLUMNS, ParsedLine, parseHeader, REQUIRED_COLUMNS, validateRow } from './settlement-row';
+import { CsvRecord, CsvRecordReader, SETTLEMENT_LINE_BYTES_MAX } from './csv-records';
+import { Column, OPTIONAL_COLUMNS, ParsedLine, parseHeader, REQUIRED_COLUMNS, validateFields, validateRow } from './settlement-row';
+
+export { SETTLEMENT_LINE_BYTES_MAX } from './csv-records';
 
 export type SettlementFormat = 'csv' | 'jsonl';
 
 /** Bounds on one file (TIGER_STYLE: limits on everything). */
 export const SETTLEMENT_BYTES_MAX_DEFAULT = 1024 * 1024 * 1024;
 export const SETTLEMENT_ROWS_MAX_DEFAULT = 5_000_000;
-/** A line longer than this is malformed (real rows are under 300 bytes); it also bounds one unclosed quote. */
-export const SETTLEMENT_LINE_BYTES_MAX = 4_096;
-
 /** The file as a whole cannot be read as a settlement file (no header, not CSV, too large): nothing is reconciled. */
 export class SettlementFileInvalid extends Error {
   constructor(
@@ -29,61 +28,18 @@ export interface SettlementReaderOptions {
   onBytes?: (bytes: number) => void;
 }
 
-interface NumberedRecord {
-  line: number;
-  fields?: string[];
-  error?: string;
+/** Where each column is in a record (-1: an optional column the file does not have). */
+type ColumnPlaces = Record<Column, number>;
+
+interface CsvState {
+  columns: Map<Column, number> | null;
+  at: ColumnPlaces;
 }
 
-/**
- * csv-parse with the line number of every record, driven chunk by chunk. `info: true` would copy
- * the parser's whole info object per record (it doubles the parse time of a million rows);
- * instead the parser's running line counter is read at the moment a record is pushed, which is
- * synchronous with parsing. Records are collected into a batch per chunk rather than pushed
- * through the stream one by one (a promise per row costs more than parsing it). Records
- * csv-parse refuses (bad quoting, a record above the size bound) come out in order as errors
- * with their line, and parsing goes on: one malformed line never hides the rest.
- */
-class NumberedCsvParser extends Parser {
-  batch: NumberedRecord[] = [];
-  failure: Error | null = null;
-
-  constructor() {
-    super({ relax_column_count: true, skip_records_with_error: true, max_record_size: SETTLEMENT_LINE_BYTES_MAX, bom: true });
-    this.on('skip', (error: CsvError | undefined) => {
-      this.batch.push({ line: this.info.lines, error: error ? error.message : 'malformed line' });
-    });
-    this.on('error', (error: Error) => {
-      this.failure = error;
-    });
-  }
-
-  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
-    if (Array.isArray(chunk)) {
-      this.batch.push({ line: this.info.lines, fields: chunk as string[] });
-      return true;
-    }
-    return super.push(chunk, encoding);
-  }
-
-  /** Parses one chunk synchronously (Transform runs `_transform` inside `write` when idle) and hands back its records. */
-  feed(chunk: Buffer): NumberedRecord[] {
-    this.write(chunk);
-    return this.drain();
-  }
-
-  async finish(): Promise<NumberedRecord[]> {
-    await new Promise<void>((resolve) => this.end(resolve));
-    return this.drain();
-  }
-
-  private drain(): NumberedRecord[] {
-    if (this.failure) throw new SettlementFileInvalid(`not CSV: ${this.failure.message}`, this.info.lines);
-    const batch = this.batch;
-    this.batch = [];
-    return batch;
-  }
-}
+const placesOf = (columns: Map<Column, number>): ColumnPlaces => {
+  const at = (column: Column) => columns.get(column) ?? -1;
+  return { external_id: at('external_id'), type: at('type'), amount: at('amount'), currency: at('currency'), settled_at: at('settled_at'), processor_fee: at('processor_fee'), reference: at('reference') };
+};
 
 /**
  * Reads a settlement file as a stream: each line comes out validated (a row or the reason it is
@@ -140,18 +96,18 @@ export class SettlementReader {
   }
 
   private async *csv(source: AsyncIterable<Buffer>): AsyncGenerator<ParsedLine[]> {
-    const parser = new NumberedCsvParser();
-    const state: { columns: Map<Column, number> | null } = { columns: null };
+    const reader = new CsvRecordReader();
+    const state: CsvState = { columns: null, at: placesOf(new Map()) };
     for await (const chunk of source) {
-      const batch = this.csvRecords(parser.feed(chunk), state);
+      const batch = this.csvRecords(reader.feed(chunk), state);
       if (batch.length > 0) yield batch;
     }
-    const last = this.csvRecords(await parser.finish(), state);
+    const last = this.csvRecords(reader.finish(), state);
     if (last.length > 0) yield last;
     if (state.columns === null) throw new SettlementFileInvalid('the file is empty (a header line is required)', null);
   }
 
-  private csvRecords(records: NumberedRecord[], state: { columns: Map<Column, number> | null }): ParsedLine[] {
+  private csvRecords(records: CsvRecord[], state: CsvState): ParsedLine[] {
     const out: ParsedLine[] = [];
     for (const item of records) {
       if (state.columns === null) {
@@ -159,13 +115,14 @@ export class SettlementReader {
         const header = parseHeader(item.fields);
         if (!header.ok) throw new SettlementFileInvalid(`bad header: ${header.reason}`, item.line);
         state.columns = header.columns;
+        state.at = placesOf(header.columns);
         continue;
       }
       const columns = state.columns;
       this.countRow(item.line);
       const fields = item.fields;
       if (!fields) {
-        out.push({ ok: false, invalid: { line: item.line, reason: `malformed line: ${item.error ?? 'not valid CSV'}` } });
+        out.push({ ok: false, invalid: { line: item.line, reason: item.error ?? 'malformed line' } });
         continue;
       }
       if (fields.length !== columns.size) {
@@ -173,12 +130,8 @@ export class SettlementReader {
         out.push({ ok: false, invalid: { line: item.line, reason } });
         continue;
       }
-      out.push(
-        validateRow(item.line, (column) => {
-          const index = columns.get(column);
-          return index === undefined ? undefined : fields[index];
-        }),
-      );
+      const { at } = state;
+      out.push(validateFields(item.line, fields[at.external_id], fields[at.type], fields[at.amount], fields[at.currency], fields[at.settled_at], fields[at.processor_fee], fields[at.reference]));
     }
     return out;
   }

@@ -29,7 +29,7 @@ import {
   runStreamId,
   SettlementFileInvalid,
   SettlementFormat,
-  SqliteSettlementStaging,
+  SettlementStaging,
   totalsToWire,
 } from '@attest/reconciliation';
 import { ATTEST_CONFIG, READ_MODEL_STORE } from '../infrastructure/infrastructure.module';
@@ -99,7 +99,7 @@ export class ReconciliationService {
   }
 
   private async reconcileNow(input: RunInput): Promise<RunOutcome> {
-    const staging = new SqliteSettlementStaging(tmpdir());
+    const staging = new SettlementStaging(tmpdir());
     try {
       const work = new Reconciliation(staging, { format: input.format, period: input.period, toleranceSeconds: input.toleranceSeconds });
       const file = await work.stage(input.source).catch((error: unknown) => {
@@ -130,7 +130,7 @@ export class ReconciliationService {
       if (start) return this.replay(start);
       await this.caughtUp();
       const window = work.ledgerWindow;
-      // Embedded read models: one INSERT … SELECT between the two SQLite files. Otherwise: pages.
+      // Embedded read models: one SELECT on the read-model file, streamed into the staging. Otherwise: pages.
       if (this.readModels.dialect === 'sqlite' && this.config.readModels === 'sqlite') work.copyLedgerFromSqlite(this.config.sqlite.readModelsPath, ledgerWindowSql);
       else for await (const page of ledgerWindow(this.readModels.query, window.startMs, window.endMs)) for (const item of page) work.addLedger(item);
       work.match();
