@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ExecuteResult, StreamCommandExecutor } from '@attest/decider';
-import { AppendContext, EventStore } from '@attest/event-store';
+import { AppendContext } from '@attest/event-store';
 import {
   consentReceipt,
   ConsentReceipt,
@@ -28,8 +28,6 @@ type WithoutCatalogue<C> = C extends { catalogue: unknown } ? Omit<C, 'catalogue
 export interface Outcome {
   /** Global position of the last event written, or null when nothing was (an idempotent repeat). */
   position: bigint | null;
-  /** Stream revision of the first event written, or null when nothing was. */
-  firstRevision: bigint | null;
   state: SubjectState;
 }
 
@@ -45,7 +43,6 @@ export class SubjectConsentService {
     private readonly executor: StreamCommandExecutor,
     private readonly catalogue: CatalogueService,
     private readonly metrics: MetricsService,
-    private readonly store: EventStore,
   ) {}
 
   private run(command: SubjectCommand, context: AppendContext): Promise<ExecuteResult<SubjectStreamEvent, SubjectState>> {
@@ -64,13 +61,7 @@ export class SubjectConsentService {
 
   private outcome(result: ExecuteResult<SubjectStreamEvent, SubjectState>): Outcome {
     if (result.decision.kind === 'rejected') throw problemFromFailure(result.decision.failure);
-    const written = result.append?.streams[0];
-    const count = BigInt(result.decision.events.length);
-    return {
-      position: result.append?.lastPosition ?? null,
-      firstRevision: written && !result.append?.idempotentReplay && count > 0n ? written.nextRevision - count + 1n : null,
-      state: result.state,
-    };
+    return { position: result.append?.lastPosition ?? null, state: result.state };
   }
 
   async grant(command: WithoutCatalogue<GrantConsent>, context: AppendContext): Promise<Outcome & { receipt: ConsentReceipt; consentEventId: string }> {
@@ -109,10 +100,7 @@ export class SubjectConsentService {
    * the outcome is recorded either way, `DataShared` or `DataShareRefused`, on the subject's
    * stream with optimistic concurrency. Throws the refusal as a problem (403 + reason code).
    */
-  async requestShare(
-    command: WithoutCatalogue<RequestDataShare>,
-    context: AppendContext,
-  ): Promise<Outcome & { share: ShareRecord; /** See `positionBefore`. */ consentsUpTo: bigint | null }> {
+  async requestShare(command: WithoutCatalogue<RequestDataShare>, context: AppendContext): Promise<Outcome & { share: ShareRecord }> {
     let outcome: Outcome;
     try {
       outcome = await this.runWithCatalogue<RequestDataShare>(command, context);
@@ -123,20 +111,7 @@ export class SubjectConsentService {
     this.metrics.shareDecisions.inc({ outcome: 'shared' });
     const share = outcome.state.shares.get(shareKey(command.recipientId, command.shareId));
     if (!share) throw new Error(`share ${command.shareId} missing after an accepted share`);
-    return { ...outcome, share, consentsUpTo: await this.positionBefore(command.subjectId, outcome.firstRevision) };
-  }
-
-  /**
-   * The global position of the subject's last event before the one at `revision` (0 when there
-   * is none; null when unknown, e.g. an idempotent repeat wrote nothing). A read model that has
-   * applied this position has seen every consent event the share was decided on; the share
-   * event itself changes no consent.
-   */
-  private async positionBefore(subjectId: string, revision: bigint | null): Promise<bigint | null> {
-    if (revision === null) return null;
-    if (revision === 0n) return 0n;
-    for await (const event of this.store.adapter.readStream(subjectStream(subjectId), { from: revision - 1n, direction: 'backwards', limit: 1 })) return event.globalPosition;
-    return null;
+    return { ...outcome, share };
   }
 
   /** Withdraws everything and records SubjectErased, in one append (idempotent by erasure id and state). */

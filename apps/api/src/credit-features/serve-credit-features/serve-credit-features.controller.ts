@@ -93,11 +93,10 @@ export class ServeCreditFeaturesController {
         },
         appendContext(actor, request, now),
       );
-    const { share, position, consentsUpTo } = outcome;
+    const { share, position } = outcome;
     // Read-your-writes on the subject's stream: the read model must have applied every consent
-    // event the share was decided on (a withdrawal and re-consent just before it must already be
-    // purged) — the subject's events before the share; the share itself changes no feature.
-    await this.runner.waitFor(CREDIT_FEATURES_PROJECTION, consentsUpTo ?? (await this.store.headPosition()), this.config.readYourWritesTimeoutMs);
+    // event up to this share (a withdrawal and re-consent just before it must already be purged).
+    await this.runner.waitFor(CREDIT_FEATURES_PROJECTION, position ?? (await this.store.headPosition()), this.config.readYourWritesTimeoutMs);
     const features = await queryCreditFeatures(this.readModels.query, subjectId, recipientId, asOf);
     const wire = creditFeaturesToWire(features);
     return {
