@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
-import { EventStore, EventStoreAdapter, NewEvent, PostgresEventStore, SqliteEventStore } from '@attest/event-store';
+import { EventStore, EventStoreAdapter, NewEvent, PostgresEventStore, SqliteEventStore, WalCheckpointer } from '@attest/event-store';
 import { testRegistry } from '@attest/event-store/testing/test-events';
 import { PostgresReadModelStore, Projection, ProjectionRunner, ReadModelStore, SqliteReadModelStore } from '@attest/projection-runner';
 import { createThrowawayDatabase } from '../test/support/postgres';
@@ -143,7 +143,9 @@ export const eventStoreBenchmarks: Benchmark[] = [
     'sqlite (synchronous=FULL)',
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'attest-bench-'));
-      const adapter = new SqliteEventStore({ path: join(dir, 'events.sqlite'), synchronous: 'FULL' });
+      // As the API opens it (apps/api/src/infrastructure/store.factory.ts): WAL checkpoints on
+      // the shared worker thread, not inside commits (the same checkpoint work, off the event loop).
+      const adapter = new SqliteEventStore({ path: join(dir, 'events.sqlite'), synchronous: 'FULL', checkpointer: WalCheckpointer.shared() });
       return { adapter, cleanup: async () => { await adapter.close(); rmSync(dir, { recursive: true, force: true }); } };
     },
     { concurrent: 20_000, batched: 200_000, readAll: 500_000, catchUp: 100_000 },

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { EventStore, NewEvent, PostgresEventStore, StoredEvent, toWireAppend, WrongExpectedRevision } from '@attest/event-store';
+import { DuplicateEventId, EventStore, NewEvent, PostgresEventStore, StoredEvent, toSetWire, WrongExpectedRevision } from '@attest/event-store';
 import { counted, testRegistry } from '@attest/event-store/testing/test-events';
 import { createThrowawayDatabase, ThrowawayDatabase } from '../support/postgres';
 
@@ -63,11 +63,12 @@ describe('postgres event store', () => {
     const raw = new Client({ connectionString: database.url });
     await raw.connect();
     await raw.query('BEGIN');
-    const held = await raw.query<{ results: Array<{ ok: boolean; streams: Array<{ p: string[] }> }> }>(
-      `SELECT "${schema}".append_batch($1::json) AS results`,
-      [JSON.stringify([toWireAppend([{ streamId: 'held', expectedRevision: 'noStream', events: [rawEvent(0)] }])])],
+    const wire = toSetWire([[{ streamId: 'held', expectedRevision: 'noStream', events: [rawEvent(0)] }]]);
+    const held = await raw.query<{ results: Array<{ ok: boolean; streams: Array<{ f: string }> }> }>(
+      `SELECT "${schema}".append_set($1::json, $2::json) AS results`,
+      [wire.heads, wire.events],
     );
-    const heldPosition = BigInt(held.rows[0]?.results[0]?.streams[0]?.p[0] ?? '-1');
+    const heldPosition = BigInt(held.rows[0]?.results[0]?.streams[0]?.f ?? '-1');
     expect(held.rows[0]?.results[0]?.ok).toBe(true);
 
     // Meanwhile both "processes" append; none of this may become visible ahead of the held event.
@@ -113,6 +114,82 @@ describe('postgres event store', () => {
     const revisions: bigint[] = [];
     for await (const event of storeA.readStream('contested')) revisions.push(event.streamRevision);
     expect(revisions).toEqual(Array.from({ length: 26 }, (_, i) => BigInt(i)));
+  });
+
+  it('one group commit: a conflict and a reused event id fail only their own appends, whatever path the group takes', async () => {
+    const adapter = await open();
+    await adapter.append([{ streamId: 'taken', expectedRevision: 'noStream', events: [rawEvent(0)] }]);
+    const reused = rawEvent(1);
+    await adapter.append([{ streamId: 'first-owner', expectedRevision: 'noStream', events: [reused] }]);
+    const groupsBefore = adapter.groupCommitSizes.length;
+    // Queued in one event-loop turn: one group. Without the reused id the set-based insert takes
+    // it whole; with it, that insert is undone and the group goes append by append.
+    const cleanGroup = await Promise.allSettled([
+      adapter.append([{ streamId: 'g-a', expectedRevision: 'noStream', events: [rawEvent(2), rawEvent(3)] }]),
+      adapter.append([{ streamId: 'taken', expectedRevision: 'noStream', events: [rawEvent(4)] }]),
+      adapter.append([
+        { streamId: 'g-b', expectedRevision: 'noStream', events: [rawEvent(5)] },
+        { streamId: 'g-a', expectedRevision: 'any', events: [rawEvent(6)] },
+      ]),
+      adapter.append([{ streamId: 'g-a', expectedRevision: 2n, events: [rawEvent(7)] }]),
+    ]);
+    const mixedGroup = await Promise.allSettled([
+      adapter.append([{ streamId: 'h-a', expectedRevision: 'noStream', events: [rawEvent(8)] }]),
+      adapter.append([{ streamId: 'h-b', expectedRevision: 'noStream', events: [rawEvent(9), reused] }]),
+      adapter.append([{ streamId: 'h-a', expectedRevision: 0n, events: [rawEvent(10)] }]),
+    ]);
+    expect(adapter.groupCommitSizes.slice(groupsBefore)).toEqual([4, 3]);
+
+    expect(cleanGroup.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((cleanGroup[1] as PromiseRejectedResult).reason).toMatchObject({ streamId: 'taken', expected: 'noStream', actual: 0n });
+    const [first, , multi, last] = cleanGroup.map((o) => (o.status === 'fulfilled' ? o.value : null));
+    expect(first?.streams.map((s) => s.nextRevision)).toEqual([1n]);
+    expect(multi?.streams.map((s) => [s.streamId, s.nextRevision])).toEqual([['g-b', 0n], ['g-a', 2n]]);
+    expect(last?.streams[0]?.nextRevision).toBe(3n);
+
+    expect(mixedGroup.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((mixedGroup[1] as PromiseRejectedResult).reason).toBeInstanceOf(DuplicateEventId);
+    expect(await adapter.streamRevision('h-b')).toBe('noStream');
+    expect(await adapter.streamRevision('h-a')).toBe(1n);
+
+    // Every reported position is where the event is stored.
+    const stored = new Map<string, bigint>();
+    for await (const event of adapter.readAll()) stored.set(`${event.streamId}@${event.streamRevision}`, event.globalPosition);
+    for (const outcome of [...cleanGroup, ...mixedGroup]) {
+      if (outcome.status !== 'fulfilled') continue;
+      for (const stream of outcome.value.streams) {
+        const firstRevision = stream.nextRevision - BigInt(stream.positions.length) + 1n;
+        stream.positions.forEach((position, i) => expect(stored.get(`${stream.streamId}@${firstRevision + BigInt(i)}`)).toBe(position));
+      }
+    }
+    expect([...stored.keys()].filter((key) => key.startsWith('g-a@'))).toEqual(['g-a@0', 'g-a@1', 'g-a@2', 'g-a@3']);
+  });
+
+  it('append_set decides revision conflicts itself, in order within the group, and hands retries back to append_batch', async () => {
+    const adapter = await open();
+    await adapter.append([{ streamId: 'x', expectedRevision: 'noStream', events: [rawEvent(0)] }]);
+    const raw = new Client({ connectionString: database.url });
+    await raw.connect();
+    const call = async (group: Parameters<typeof toSetWire>[0]) => {
+      const wire = toSetWire(group);
+      const result = await raw.query<{ results: unknown }>(`SELECT "${schema}".append_set($1::json, $2::json) AS results`, [wire.heads, wire.events]);
+      return result.rows[0]?.results;
+    };
+    const retried = rawEvent(1);
+    const results = await call([
+      [{ streamId: 'x', expectedRevision: 0n, events: [retried, rawEvent(2)] }],
+      [{ streamId: 'x', expectedRevision: 0n, events: [rawEvent(3)] }],
+      [{ streamId: 'y', expectedRevision: 'noStream', events: [rawEvent(4)] }, { streamId: 'x', expectedRevision: 2n, events: [rawEvent(5)] }],
+    ]);
+    expect(results).toMatchObject([
+      { ok: true, replay: false, streams: [{ s: 'x', r: '2', c: 2 }] },
+      { ok: false, error: 'wrong_expected_revision', s: 'x', x: '0', a: '2' },
+      { ok: true, streams: [{ s: 'y', r: '0', c: 1 }, { s: 'x', r: '3', c: 1 }] },
+    ]);
+    // The same first event id again: a retry, or not; append_set writes nothing and says so.
+    expect(await call([[{ streamId: 'x', expectedRevision: 0n, events: [retried] }]])).toBeNull();
+    await raw.end();
+    expect(await adapter.streamRevision('x')).toBe(3n);
   });
 
   it('the database itself refuses a second event at a taken stream revision', async () => {
@@ -166,6 +243,6 @@ describe('postgres event store', () => {
     await raw.connect();
     const applied = await raw.query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
     await raw.end();
-    expect(applied.rows.map((r) => r.version)).toEqual([1, 2]);
+    expect(applied.rows.map((r) => r.version)).toEqual([1, 2, 3]);
   });
 });

@@ -204,6 +204,204 @@ export const POSTGRES_EVENT_STORE_MIGRATIONS: readonly PostgresMigration[] = [
       $fn$;
     `,
   },
+  {
+    version: 3,
+    name: 'set-based append function',
+    up: ({ schema, channel, writerLockKey }) => `
+      -- One call = one group commit, set-based (docs/adr/0015): the expected revisions of every
+      -- append are checked in order against the streams table and the group's own earlier
+      -- appends, then the events of every accepted append go in with ONE insert, and the streams
+      -- table is updated with one upsert. No subtransaction: nothing here can fail one append
+      -- but not the others except a revision mismatch, which is decided before anything is
+      -- written. Everything else — a retry (first event id already stored), an id reused, any
+      -- SQL error — is left to append_batch: this function returns NULL before writing when a
+      -- first event id is already stored, and otherwise raises, undoing the whole group, which
+      -- the caller then sends to append_batch.
+      --
+      -- heads: one array per append of {s: stream id, x: expected revision, n: event count,
+      --   f: first event id}.
+      -- events: every event of the group, flat, in append then stream order, each with k (the
+      --   1-based index of its stream among all the group's streams, in that order) and o (its
+      --   0-based offset in that stream).
+      -- Result: one element per append, as append_batch's, except that a stream whose positions
+      -- are consecutive in revision order (always, as writers are serialised) reports its first
+      -- position and count ({s, r, f, c}) instead of every position ({s, r, p}).
+      CREATE FUNCTION ${schema}.append_set(heads json, events json) RETURNS json LANGUAGE plpgsql AS $fn$
+      DECLARE
+        one_append json;
+        one_stream json;
+        k integer := 0;
+        first_k integer;
+        sid text;
+        expected text;
+        n bigint;
+        actual bigint;
+        idx integer;
+        ok boolean;
+        failure json;
+        -- Revisions as the group's accepted appends leave them (parallel arrays: a small map).
+        map_s text[] := '{}';
+        map_r bigint[] := '{}';
+        -- The append being checked: its own revision map, and its streams.
+        own_s text[];
+        own_r bigint[];
+        own_k integer[];
+        own_sid text[];
+        own_base bigint[];
+        own_n bigint[];
+        -- Accepted streams of the whole group, by k.
+        acc_k integer[] := '{}';
+        acc_s text[] := '{}';
+        acc_base bigint[] := '{}';
+        acc_n bigint[] := '{}';
+        app_first_k integer[] := '{}';
+        app_streams integer[] := '{}';
+        app_error json[] := '{}';
+        -- Per accepted k: first position, count, and whether positions follow revisions.
+        pos_k integer[];
+        pos_first bigint[];
+        pos_count bigint[];
+        pos_consecutive boolean[];
+        results json[] := '{}';
+        stream_results json[];
+        a integer;
+        j integer;
+        kk integer;
+        positions json;
+        first_ids text[];
+      BEGIN
+        PERFORM pg_advisory_xact_lock(${writerLockKey});
+
+        -- A retry, or a first id used elsewhere: append_batch decides which (nothing written yet).
+        -- (An array, so that the probe is an index lookup per id whatever the table's size.)
+        SELECT array_agg(st.value->>'f') INTO first_ids
+          FROM json_array_elements(heads) AS ap(value), json_array_elements(ap.value) AS st(value);
+        IF EXISTS (SELECT 1 FROM ${schema}.events e WHERE e.event_id = ANY(first_ids)) THEN
+          RETURN NULL;
+        END IF;
+
+        FOR one_append IN SELECT value FROM json_array_elements(heads) LOOP
+          first_k := k + 1;
+          ok := true;
+          failure := NULL;
+          own_s := '{}'; own_r := '{}'; own_k := '{}'; own_sid := '{}'; own_base := '{}'; own_n := '{}';
+          FOR one_stream IN SELECT value FROM json_array_elements(one_append) LOOP
+            k := k + 1;
+            CONTINUE WHEN NOT ok;
+            sid := one_stream->>'s';
+            expected := one_stream->>'x';
+            n := (one_stream->>'n')::bigint;
+            -- The stream as this append, then the group's earlier appends, then the table left it.
+            idx := array_position(own_s, sid);
+            IF idx IS NOT NULL THEN
+              actual := own_r[idx];
+            ELSE
+              idx := array_position(map_s, sid);
+              IF idx IS NOT NULL THEN
+                actual := map_r[idx];
+              ELSE
+                SELECT st.revision INTO actual FROM ${schema}.streams st WHERE st.stream_id = sid;
+                IF NOT FOUND THEN
+                  actual := -1;
+                END IF;
+              END IF;
+            END IF;
+            IF NOT ${schema}.revision_matches(expected, actual) THEN
+              ok := false;
+              failure := json_build_object('ok', false, 'error', 'wrong_expected_revision', 's', sid, 'x', expected, 'a', actual::text);
+              CONTINUE;
+            END IF;
+            idx := array_position(own_s, sid);
+            IF idx IS NULL THEN
+              own_s := own_s || sid;
+              own_r := own_r || (actual + n);
+            ELSE
+              own_r[idx] := actual + n;
+            END IF;
+            own_k := own_k || k;
+            own_sid := own_sid || sid;
+            own_base := own_base || (actual + 1);
+            own_n := own_n || n;
+          END LOOP;
+          app_first_k := app_first_k || first_k;
+          app_streams := app_streams || (k - first_k + 1);
+          app_error := array_append(app_error, failure);
+          IF ok THEN
+            FOR j IN 1 .. coalesce(array_length(own_s, 1), 0) LOOP
+              idx := array_position(map_s, own_s[j]);
+              IF idx IS NULL THEN
+                map_s := map_s || own_s[j];
+                map_r := map_r || own_r[j];
+              ELSE
+                map_r[idx] := own_r[j];
+              END IF;
+            END LOOP;
+            acc_k := acc_k || own_k;
+            acc_s := acc_s || own_sid;
+            acc_base := acc_base || own_base;
+            acc_n := acc_n || own_n;
+          END IF;
+        END LOOP;
+
+        IF array_length(acc_k, 1) IS NOT NULL THEN
+          -- One insert for the whole group; json_to_recordset parses the events once and keeps the
+          -- exact text of d/p. An id stored already or repeated raises: the caller falls back.
+          WITH inserted AS (
+            INSERT INTO ${schema}.events
+              (event_id, stream_id, stream_revision, type, schema_version, data, pii, recorded_at, correlation_id, causation_id, actor)
+            SELECT x.id, acc.s, acc.base + x.o, x.t, x.v, x.d, x.p, x.at, x.co, x.ca, x.ac
+              FROM ROWS FROM (json_to_recordset(events)
+                     AS (k integer, o bigint, id text, t text, v integer, d json, p json, at text, co text, ca text, ac text))
+                   WITH ORDINALITY AS x(k, o, id, t, v, d, p, at, co, ca, ac, i)
+              JOIN unnest(acc_k, acc_s, acc_base) AS acc(k, s, base) ON acc.k = x.k
+              ORDER BY x.i
+            RETURNING position, stream_id, stream_revision
+          ),
+          by_stream AS (
+            SELECT acc.k, min(ins.position) AS first, count(*) AS n,
+                   min(ins.position - ins.stream_revision) = max(ins.position - ins.stream_revision) AS consecutive
+              FROM inserted ins
+              JOIN unnest(acc_k, acc_s, acc_base, acc_n) AS acc(k, s, base, n)
+                ON ins.stream_id = acc.s AND ins.stream_revision BETWEEN acc.base AND acc.base + acc.n - 1
+              GROUP BY acc.k
+          )
+          SELECT array_agg(b.k ORDER BY b.k), array_agg(b.first ORDER BY b.k), array_agg(b.n ORDER BY b.k), array_agg(b.consecutive ORDER BY b.k)
+            INTO pos_k, pos_first, pos_count, pos_consecutive
+            FROM by_stream b;
+
+          INSERT INTO ${schema}.streams (stream_id, revision)
+            SELECT m.s, m.r FROM unnest(map_s, map_r) AS m(s, r)
+            ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision;
+          -- Delivered to listeners when (and only if) the transaction commits.
+          PERFORM pg_notify('${channel}', '');
+        END IF;
+
+        FOR a IN 1 .. coalesce(array_length(app_first_k, 1), 0) LOOP
+          IF app_error[a] IS NOT NULL THEN
+            results := results || app_error[a];
+            CONTINUE;
+          END IF;
+          stream_results := '{}';
+          FOR kk IN app_first_k[a] .. app_first_k[a] + app_streams[a] - 1 LOOP
+            idx := array_position(acc_k, kk);
+            j := array_position(pos_k, kk);
+            IF pos_consecutive[j] THEN
+              stream_results := stream_results || json_build_object('s', acc_s[idx], 'r', (acc_base[idx] + acc_n[idx] - 1)::text,
+                'f', pos_first[j]::text, 'c', pos_count[j]);
+            ELSE
+              SELECT json_agg(e.position::text ORDER BY e.stream_revision) INTO positions
+                FROM ${schema}.events e
+                WHERE e.stream_id = acc_s[idx] AND e.stream_revision BETWEEN acc_base[idx] AND acc_base[idx] + acc_n[idx] - 1;
+              stream_results := stream_results || json_build_object('s', acc_s[idx], 'r', (acc_base[idx] + acc_n[idx] - 1)::text, 'p', positions);
+            END IF;
+          END LOOP;
+          results := results || json_build_object('ok', true, 'replay', false, 'streams', to_json(stream_results));
+        END LOOP;
+        RETURN to_json(results);
+      END
+      $fn$;
+    `,
+  },
 ];
 
 /**

@@ -35,13 +35,13 @@ export interface PostgresEventStoreOptions {
 }
 
 interface PendingAppend {
-  payload: WireAppend;
+  appends: readonly StreamAppend[];
   events: number;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
 
-/** What `append_batch` takes for one stream (short keys: this is the hot path's JSON). */
+/** What `append_batch` takes for one stream (short keys, as in `append_set`'s JSON). */
 interface WireStream {
   s: string;
   x: string;
@@ -49,8 +49,11 @@ interface WireStream {
 }
 type WireAppend = WireStream[];
 
+/** A stream's written positions: every one (`p`), or the first and how many follow it (`f`, `c`). */
+type WireStreamResult = { s: string; r: string; p: string[] } | { s: string; r: string; f: string; c: number };
+
 type WireResult =
-  | { ok: true; replay: boolean; streams: Array<{ s: string; r: string; p: string[] }> }
+  | { ok: true; replay: boolean; streams: WireStreamResult[] }
   | { ok: false; error: 'wrong_expected_revision'; s: string; x: string; a: string }
   | { ok: false; error: 'duplicate_event_id'; id: string }
   | { ok: false; error: 'sql'; state: string; message: string };
@@ -91,6 +94,42 @@ export const toWireAppend = (appends: readonly StreamAppend[]): WireAppend =>
     })),
   }));
 
+const positionsOf = (stream: WireStreamResult): bigint[] => {
+  if ('p' in stream) return stream.p.map((p) => BigInt(p));
+  const first = BigInt(stream.f);
+  const positions: bigint[] = new Array(stream.c);
+  for (let i = 0; i < stream.c; i++) positions[i] = first + BigInt(i);
+  return positions;
+};
+
+/** What `append_set` takes for a group: the appends' stream heads, and every event, flat. */
+export const toSetWire = (group: ReadonlyArray<readonly StreamAppend[]>): { heads: string; events: string } => {
+  const heads: Array<Array<{ s: string; x: string; n: number; f?: string | undefined }>> = [];
+  const events: Array<Record<string, unknown>> = [];
+  let k = 0;
+  for (const appends of group) {
+    const head: Array<{ s: string; x: string; n: number; f?: string | undefined }> = [];
+    for (const append of appends) {
+      k++;
+      head.push({ s: append.streamId, x: describeExpected(append.expectedRevision), n: append.events.length, f: append.events[0]?.eventId });
+      for (let o = 0; o < append.events.length; o++) {
+        const event = append.events[o] as StreamAppend['events'][number];
+        const metadata = event.metadata;
+        const wire: Record<string, unknown> = { k, o, id: event.eventId, t: event.type, v: event.schemaVersion, d: event.data };
+        // Absent keys read as SQL NULL in the function (a JSON null would be stored as 'null').
+        if (event.pii !== null) wire['p'] = event.pii;
+        wire['at'] = metadata.recordedAt;
+        wire['co'] = metadata.correlationId;
+        if (metadata.causationId !== null) wire['ca'] = metadata.causationId;
+        wire['ac'] = metadata.actor;
+        events.push(wire);
+      }
+    }
+    heads.push(head);
+  }
+  return { heads: JSON.stringify(heads), events: JSON.stringify(events) };
+};
+
 const toResult = (wire: WireResult): AppendResult => {
   if (!wire.ok) {
     switch (wire.error) {
@@ -106,7 +145,7 @@ const toResult = (wire: WireResult): AppendResult => {
       }
     }
   }
-  const streams: StreamAppendResult[] = wire.streams.map((s) => ({ streamId: s.s, nextRevision: BigInt(s.r), positions: s.p.map((p) => BigInt(p)) }));
+  const streams: StreamAppendResult[] = wire.streams.map((s) => ({ streamId: s.s, nextRevision: BigInt(s.r), positions: positionsOf(s) }));
   let lastPosition = 0n;
   for (const stream of streams) for (const position of stream.positions) if (position > lastPosition) lastPosition = position;
   return { streams, lastPosition, idempotentReplay: wire.replay };
@@ -137,15 +176,17 @@ const typeOverrides = (): TypeOverrides => {
 const POSITION_MAX = 9_223_372_036_854_775_807n;
 
 /**
- * The PostgreSQL store (node-postgres). See docs/adr/0005-postgresql-event-store.md.
+ * The PostgreSQL store (node-postgres). See docs/adr/0005-postgresql-event-store.md and 0015.
  *
- * - Optimistic concurrency is enforced in the database: `append_batch` checks each stream's
- *   expected revision against the `streams` table, and UNIQUE (stream_id, stream_revision)
- *   backs it, so two processes can never both win.
+ * - Optimistic concurrency is enforced in the database: `append_set` (and `append_batch`)
+ *   check each stream's expected revision against the `streams` table, and UNIQUE
+ *   (stream_id, stream_revision) backs it, so two processes can never both win.
  * - Writers are serialised by a transaction-scoped advisory lock, so positions become visible
  *   in order: a reader that has seen position N+1 has seen N (no in-flight gap).
  * - Group commit: appends that arrive while a commit is in flight are sent together in one
- *   call (one round trip, one transaction, one WAL flush), each in its own subtransaction.
+ *   call (one round trip, one transaction, one WAL flush): set-based (`append_set`: one insert
+ *   for the group), or, for a retry, a reused id or an error, append by append in
+ *   subtransactions (`append_batch`).
  * - Subscriptions are woken by LISTEN/NOTIFY (and locally after our own commits), with polling
  *   as the fallback.
  */
@@ -206,7 +247,7 @@ export class PostgresEventStore implements EventStoreAdapter {
     if (this.closed) return Promise.reject(new StoreUnavailable('the event store is closed'));
     return new Promise((resolve, reject) => {
       const events = appends.reduce((sum, append) => sum + append.events.length, 0);
-      this.queue.push({ payload: toWireAppend(appends), events, resolve, reject });
+      this.queue.push({ appends, events, resolve, reject });
       if (!this.flushing) this.flushing = this.flushLoop();
     });
   }
@@ -237,10 +278,7 @@ export class PostgresEventStore implements EventStoreAdapter {
   private async commitGroup(batch: PendingAppend[]): Promise<void> {
     let results: WireResult[];
     try {
-      const response = await this.pool.query<{ results: WireResult[] }>(`SELECT ${this.names.schema}.append_batch($1::json) AS results`, [
-        JSON.stringify(batch.map((pending) => pending.payload)),
-      ]);
-      results = response.rows[0]?.results ?? [];
+      results = (await this.appendSet(batch)) ?? (await this.appendEach(batch));
     } catch (error) {
       // Nothing of this group committed (one statement, one transaction).
       const failure = isConnectionError(error) ? new StoreUnavailable(`PostgreSQL unreachable: ${String(error)}`) : error;
@@ -251,7 +289,7 @@ export class PostgresEventStore implements EventStoreAdapter {
     if (this.groupCommitSizes.length > 10_000) this.groupCommitSizes.splice(0, 5_000);
     batch.forEach((pending, i) => {
       const wire = results[i];
-      if (!wire) return pending.reject(new Error(`append_batch returned ${results.length} results for ${batch.length} appends`));
+      if (!wire) return pending.reject(new Error(`append returned ${results.length} results for ${batch.length} appends`));
       try {
         pending.resolve(toResult(wire));
       } catch (error) {
@@ -259,6 +297,30 @@ export class PostgresEventStore implements EventStoreAdapter {
       }
     });
     for (const listener of this.listeners) listener();
+  }
+
+  /**
+   * The set-based path (`append_set`): one insert for the whole group, no subtransaction.
+   * Null when the group needs `appendEach`: a retry or a reused id (found before anything was
+   * written, or raised by the insert, which undid the whole group).
+   */
+  private async appendSet(batch: PendingAppend[]): Promise<WireResult[] | null> {
+    const { heads, events } = toSetWire(batch.map((pending) => pending.appends));
+    try {
+      const response = await this.pool.query<{ results: WireResult[] | null }>(`SELECT ${this.names.schema}.append_set($1::json, $2::json) AS results`, [heads, events]);
+      return response.rows[0]?.results ?? null;
+    } catch (error) {
+      if (isConnectionError(error)) throw error;
+      return null;
+    }
+  }
+
+  /** The general path (`append_batch`): each append in its own subtransaction. */
+  private async appendEach(batch: PendingAppend[]): Promise<WireResult[]> {
+    const response = await this.pool.query<{ results: WireResult[] }>(`SELECT ${this.names.schema}.append_batch($1::json) AS results`, [
+      JSON.stringify(batch.map((pending) => toWireAppend(pending.appends))),
+    ]);
+    return response.rows[0]?.results ?? [];
   }
 
   private async rows(sql: string, params: unknown[]): Promise<Row[]> {

@@ -57,34 +57,84 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
-type Row = [bigint, string, string, bigint, string, bigint, string, string | null, string, string, string | null, string];
-
 /** Recently committed events kept in memory for live subscribers. */
 const TAIL_EVENTS_MAX = 20_000;
 
-/** Rows per INSERT statement in bulk appends (11 parameters a row, far below SQLite's limit). */
-const INSERT_CHUNK = 64;
+/**
+ * Rows per INSERT statement in bulk appends. An append is written in chunks of these sizes
+ * (largest first), so a handful of prepared statements cover every append size; 256 rows are
+ * 2,816 parameters, far below SQLite's limit of 32,766.
+ */
+const INSERT_CHUNKS = [256, 128, 64, 32, 16, 8, 4, 2, 1] as const;
 
 const COLUMNS =
   'position, event_id, stream_id, stream_revision, type, schema_version, data, pii, recorded_at, correlation_id, causation_id, actor';
 
-const toStored = (row: Row): StoredEvent => ({
-  globalPosition: row[0],
-  eventId: row[1],
-  streamId: row[2],
-  streamRevision: row[3],
-  type: row[4],
-  schemaVersion: Number(row[5]),
-  data: JSON.parse(row[6]) as JsonObject,
-  pii: row[7] === null ? null : (JSON.parse(row[7]) as JsonObject),
-  metadata: { recordedAt: row[8], correlationId: row[9], causationId: row[10], actor: row[11] },
-});
+/** The SQL function that turns one row into an envelope (see `EnvelopeCollector`). */
+const ENVELOPE_FUNCTION = 'attest_envelope';
+
+/**
+ * Builds envelopes straight from SQLite's values. better-sqlite3 (on Node 20) materialises a
+ * raw row as an array filled one element at a time through the V8 API, which costs more than
+ * the query itself; handing the same values to a JavaScript SQL function costs one call per
+ * row. Each read selects `attest_envelope(<columns>)`, which returns the envelope's index in
+ * `built`, so the rows the statement returns say exactly which envelopes it produced, in its
+ * order, whatever order SQLite evaluates them in.
+ */
+export class EnvelopeCollector {
+  private built: StoredEvent[] = [];
+
+  readonly build = (
+    position: bigint,
+    eventId: string,
+    streamId: string,
+    streamRevision: bigint,
+    type: string,
+    schemaVersion: bigint,
+    data: string,
+    pii: string | null,
+    recordedAt: string,
+    correlationId: string,
+    causationId: string | null,
+    actor: string,
+  ): number => {
+    const index = this.built.length;
+    this.built.push({
+      globalPosition: position,
+      eventId,
+      streamId,
+      streamRevision,
+      type,
+      schemaVersion: Number(schemaVersion),
+      data: JSON.parse(data) as JsonObject,
+      pii: pii === null ? null : (JSON.parse(pii) as JsonObject),
+      metadata: { recordedAt, correlationId, causationId, actor },
+    });
+    return index;
+  };
+
+  /** Runs a statement selecting `attest_envelope(...)` and returns its envelopes in row order. */
+  read(statement: Statement, params: readonly unknown[]): StoredEvent[] {
+    const built: StoredEvent[] = [];
+    this.built = built;
+    let indexes: number[];
+    try {
+      indexes = statement.all(...params) as number[];
+    } finally {
+      this.built = [];
+    }
+    let inOrder = indexes.length === built.length;
+    for (let i = 0; inOrder && i < indexes.length; i++) inOrder = indexes[i] === i;
+    return inOrder ? built : indexes.map((i) => built[i] as StoredEvent);
+  }
+}
 
 /**
  * The embedded default store: one SQLite file (better-sqlite3), WAL, durable commits.
  *
  * Group commit: appends that arrive in the same event-loop turn are queued and written in one
- * transaction, each inside its own savepoint so that a conflict fails only its own append.
+ * transaction, each inside its own savepoint so that a conflict fails only its own append (a
+ * group of one append needs none: the transaction is rolled back instead).
  *
  * Durability without blocking the event loop (docs/adr/0018): the connection runs
  * `synchronous=NORMAL`, so COMMIT only writes the WAL frames; the store then fsyncs the WAL file
@@ -137,6 +187,7 @@ export class SqliteEventStore implements EventStoreAdapter {
   private failed: Error | null = null;
   private readonly checkpointer: WalCheckpointer | null = null;
   private readonly streamReads = new Map<string, Statement>();
+  private readonly envelopes = new EnvelopeCollector();
 
   constructor(options: SqliteEventStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -154,6 +205,7 @@ export class SqliteEventStore implements EventStoreAdapter {
     this.db.pragma('cache_size = -65536');
     this.db.pragma('mmap_size = 268435456');
     this.db.defaultSafeIntegers(true);
+    this.db.function(ENVELOPE_FUNCTION, { safeIntegers: true, directOnly: true }, this.envelopes.build as (...args: unknown[]) => unknown);
     applyMigrations(this.db, EVENT_STORE_MIGRATIONS);
     if (options.checkpointer && options.path !== ':memory:') {
       this.checkpointer = options.checkpointer;
@@ -168,7 +220,7 @@ export class SqliteEventStore implements EventStoreAdapter {
       revision: db.prepare('SELECT stream_revision FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1').pluck(),
       byEventId: db.prepare('SELECT stream_id, stream_revision, position FROM events WHERE event_id = ?').raw(),
       head: db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck(),
-      readAll: db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`).raw(),
+      readAll: this.envelopeQuery('position > ? AND position <= ? ORDER BY position LIMIT ?'),
       savepoint: db.prepare('SAVEPOINT append'),
       release: db.prepare('RELEASE append'),
       rollbackTo: db.prepare('ROLLBACK TO append'),
@@ -176,6 +228,11 @@ export class SqliteEventStore implements EventStoreAdapter {
       commit: db.prepare('COMMIT'),
       rollback: db.prepare('ROLLBACK'),
     };
+  }
+
+  /** A read of whole envelopes (see `EnvelopeCollector`): `SELECT attest_envelope(...) FROM events WHERE <where>`. */
+  private envelopeQuery(where: string): Statement {
+    return this.db.prepare(`SELECT ${ENVELOPE_FUNCTION}(${COLUMNS}) FROM events WHERE ${where}`).pluck().safeIntegers(false);
   }
 
   /** Observes each group commit's size in appends (metrics). */
@@ -209,19 +266,31 @@ export class SqliteEventStore implements EventStoreAdapter {
     const s = this.statements;
     try {
       s.begin.run();
-      for (const pending of batch) {
-        s.savepoint.run();
+      const only = batch.length === 1 ? batch[0] : undefined;
+      if (only) {
+        // One append: the transaction itself undoes it if it fails. (A savepoint's journal would
+        // keep every page the whole append changes and, past 64 KiB, spill to a temporary file.)
         try {
-          const result = this.appendInTransaction(pending.appends);
-          s.release.run();
-          outcomes.push({ ok: true, result });
+          outcomes.push({ ok: true, result: this.appendInTransaction(only.appends) });
         } catch (error) {
-          s.rollbackTo.run();
-          s.release.run();
+          s.rollback.run();
           outcomes.push({ ok: false, error });
         }
+      } else {
+        for (const pending of batch) {
+          s.savepoint.run();
+          try {
+            const result = this.appendInTransaction(pending.appends);
+            s.release.run();
+            outcomes.push({ ok: true, result });
+          } catch (error) {
+            s.rollbackTo.run();
+            s.release.run();
+            outcomes.push({ ok: false, error });
+          }
+        }
       }
-      s.commit.run();
+      if (this.db.inTransaction) s.commit.run();
     } catch (error) {
       if (this.db.inTransaction) s.rollback.run();
       for (const pending of batch) pending.reject(error);
@@ -382,35 +451,39 @@ export class SqliteEventStore implements EventStoreAdapter {
   }
 
   /**
-   * Inserts events with consecutive revisions from `firstRevision`, in chunks of up to
-   * INSERT_CHUNK rows per statement (one statement per row costs ~2x more in bulk appends).
+   * Inserts events with consecutive revisions from `firstRevision`, in multi-row INSERTs of the
+   * fixed sizes of INSERT_CHUNKS (one statement per row costs ~2x more in bulk appends).
    * Rowids in one INSERT are consecutive: SQLite has one writer and we hold the write lock.
    */
   private insertEvents(streamId: string, firstRevision: bigint, events: readonly NewEvent[]): bigint[] {
     const positions: bigint[] = [];
     let offset = 0;
     while (offset < events.length) {
-      const size = Math.min(INSERT_CHUNK, events.length - offset);
+      const left = events.length - offset;
+      const size = INSERT_CHUNKS.find((chunk) => chunk <= left) ?? 1;
       const params: Array<string | number | bigint | null> = [];
-      for (let i = 0; i < size; i++) {
-        const event = events[offset + i] as NewEvent;
+      for (let i = offset; i < offset + size; i++) {
+        const event = events[i] as NewEvent;
+        const metadata = event.metadata;
+        const data = JSON.stringify(event.data);
+        const pii = event.pii === null ? null : JSON.stringify(event.pii);
         params.push(
           event.eventId,
           streamId,
-          firstRevision + BigInt(offset + i),
+          firstRevision + BigInt(i),
           event.type,
           event.schemaVersion,
-          JSON.stringify(event.data),
-          event.pii === null ? null : JSON.stringify(event.pii),
-          event.metadata.recordedAt,
-          event.metadata.correlationId,
-          event.metadata.causationId,
-          event.metadata.actor,
+          data,
+          pii,
+          metadata.recordedAt,
+          metadata.correlationId,
+          metadata.causationId,
+          metadata.actor,
         );
       }
       let last: bigint;
       try {
-        last = BigInt(this.insertStatement(size).run(...params).lastInsertRowid);
+        last = BigInt(this.insertStatement(size).run(params).lastInsertRowid);
       } catch (error) {
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String(error).includes('event_id')) {
           const duplicate = events.slice(offset, offset + size).find((e, i, chunk) => this.statements.byEventId.get(e.eventId) || chunk.findIndex((c) => c.eventId === e.eventId) !== i);
@@ -465,22 +538,20 @@ export class SqliteEventStore implements EventStoreAdapter {
     const key = forwards ? 'forwards' : 'backwards';
     let statement = this.streamReads.get(key);
     if (!statement) {
-      statement = this.db
-        .prepare(
-          `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND stream_revision ${forwards ? '>=' : '<='} ?
-           ORDER BY stream_revision ${forwards ? 'ASC' : 'DESC'} LIMIT ?`,
-        )
-        .raw();
+      statement = this.envelopeQuery(
+        `stream_id = ? AND stream_revision ${forwards ? '>=' : '<='} ? ORDER BY stream_revision ${forwards ? 'ASC' : 'DESC'} LIMIT ?`,
+      );
       this.streamReads.set(key, statement);
     }
     while (remaining > 0) {
-      const rows = statement.all(streamId, cursor, Math.min(this.readBatchSize, remaining)) as Row[];
-      for (const row of rows) yield toStored(row);
-      if (rows.length < Math.min(this.readBatchSize, remaining)) return;
-      remaining -= rows.length;
-      const last = rows[rows.length - 1];
+      const size = Math.min(this.readBatchSize, remaining);
+      const page = this.envelopes.read(statement, [streamId, cursor, size]);
+      for (const event of page) yield event;
+      if (page.length < size) return;
+      remaining -= page.length;
+      const last = page[page.length - 1];
       if (!last) return;
-      cursor = forwards ? last[3] + 1n : last[3] - 1n;
+      cursor = forwards ? last.streamRevision + 1n : last.streamRevision - 1n;
     }
   }
 
@@ -490,9 +561,7 @@ export class SqliteEventStore implements EventStoreAdapter {
     let statement = this.readAllByTypes.get(key);
     if (!statement) {
       const list = types.map(() => '?').join(',');
-      statement = this.db
-        .prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? AND type IN (${list}) ORDER BY position LIMIT ?`)
-        .raw();
+      statement = this.envelopeQuery(`position > ? AND position <= ? AND type IN (${list}) ORDER BY position LIMIT ?`);
       this.readAllByTypes.set(key, statement);
     }
     return statement;
@@ -502,8 +571,7 @@ export class SqliteEventStore implements EventStoreAdapter {
   readPage(afterPosition: bigint, limit: number, types?: readonly string[]): StoredEvent[] {
     const statement = this.readAllStatement(types);
     const cap = this.readCap();
-    const rows = (types && types.length > 0 ? statement.all(afterPosition, cap, ...types, limit) : statement.all(afterPosition, cap, limit)) as Row[];
-    return rows.map(toStored);
+    return this.envelopes.read(statement, types && types.length > 0 ? [afterPosition, cap, ...types, limit] : [afterPosition, cap, limit]);
   }
 
   /**
