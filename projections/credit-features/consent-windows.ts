@@ -33,12 +33,20 @@ export type KeptCatalogueEvent = CatalogueEvent;
 export const foldSubject = (events: readonly KeptConsentEvent[]): SubjectState => events.reduce(evolveSubject, initialSubjectState());
 export const foldCatalogue = (events: readonly KeptCatalogueEvent[]): CatalogueState => events.reduce(evolveCatalogue, emptyCatalogue());
 
-/** Recipients for which the subject's credit-scoring window is open at `at`, sorted (deterministic row order). */
-export const openRecipients = (state: SubjectState, catalogue: CatalogueState, at: string): string[] => {
-  const recipients = new Set<string>();
-  for (const consent of state.consents.values()) if (consent.recipientId !== null) recipients.add(consent.recipientId);
+/** The recipients a subject's consents name, sorted (deterministic row order). */
+export const namedRecipients = (state: SubjectState): readonly string[] => {
+  const named = new Set<string>();
+  for (const consent of state.consents.values()) if (consent.recipientId !== null) named.add(consent.recipientId);
+  return [...named].sort();
+};
+
+/**
+ * Recipients for which the subject's credit-scoring window is open at `at`, sorted. Callers that
+ * keep `namedRecipients(state)` next to the state pass it, so it is not rebuilt per event.
+ */
+export const openRecipients = (state: SubjectState, catalogue: CatalogueState, at: string, recipients: readonly string[] = namedRecipients(state)): string[] => {
   const open: string[] = [];
-  for (const recipientId of [...recipients].sort()) {
+  for (const recipientId of recipients) {
     const verdict = evaluateShare(
       state,
       { recipientId, purposeId: CREDIT_SCORING_PURPOSE, dataCategories: CREDIT_FEATURE_DATA_CATEGORIES, collectedFor: null, now: at },

@@ -1,5 +1,5 @@
-import type { RecordedEvent } from '@attest/event-store';
-import { Currency, isCurrency, LEDGER_EVENT_TYPES, WalletEvent } from '@attest/ledger';
+import type { RecordedEvent, StoredEvent } from '@attest/event-store';
+import { Currency, isCurrency, LEDGER_EVENTS, WalletEvent } from '@attest/ledger';
 
 /**
  * What the credit features are made of, and what each one means. This file is the single
@@ -55,40 +55,83 @@ export const CONTRIBUTING_TYPES = [
   'PayoutSettled',
 ] as const;
 
+type ContributingType = (typeof CONTRIBUTING_TYPES)[number];
+type DataOf<T extends ContributingType> = Extract<WalletEvent, { type: T }>['data'];
+type FieldsOf<D, V> = { [K in keyof D]-?: D[K] extends V ? K : never }[keyof D] & string;
+
 /**
- * The contribution of a ledger event, or null. Each mapping takes the side of the wallet whose
- * stream holds the event (payer for TipSent, payee for its mirror TipReceived, …), so an event
- * never counts twice and a subject's contributions all come from their own wallet streams.
+ * Which side of each contributing event is the subject, and which fields hold the amount and the
+ * counterparty. Each mapping takes the side of the wallet whose stream holds the event (payer
+ * for TipSent, payee for its mirror TipReceived, …), so an event never counts twice and a
+ * subject's contributions all come from their own wallet streams. One table, read by both
+ * `contributionOf` (decoded events) and `storedContributionOf` (the stored JSON).
  */
+const CONTRIBUTION_FIELDS: {
+  readonly [T in ContributingType]: { kind: ContributionKind; subject: FieldsOf<DataOf<T>, string>; amount: FieldsOf<DataOf<T>, bigint>; counterparty: FieldsOf<DataOf<T>, string> | null };
+} = {
+  FundsDeposited: { kind: 'deposit', subject: 'userId', amount: 'amountMinor', counterparty: null },
+  TipSent: { kind: 'tip-sent', subject: 'payerId', amount: 'amountMinor', counterparty: 'payeeId' },
+  TipReceived: { kind: 'tip-received', subject: 'payeeId', amount: 'netMinor', counterparty: 'payerId' },
+  FriendRequestFeeCaptured: { kind: 'fee-paid', subject: 'senderId', amount: 'amountMinor', counterparty: 'recipientId' },
+  FriendRequestFeeReceived: { kind: 'fee-received', subject: 'recipientId', amount: 'netMinor', counterparty: 'senderId' },
+  FriendRequestFeeReleased: { kind: 'fee-refunded', subject: 'senderId', amount: 'amountMinor', counterparty: 'recipientId' },
+  // On the payee's stream: the payee gave back what they had received.
+  EntryReversed: { kind: 'reversal', subject: 'payeeId', amount: 'netMinor', counterparty: 'payerId' },
+  // On the payer's stream: the payer got their money back.
+  ReversalCredited: { kind: 'reversal', subject: 'payerId', amount: 'amountMinor', counterparty: 'payeeId' },
+  PayoutSettled: { kind: 'payout', subject: 'userId', amount: 'amountMinor', counterparty: null },
+};
+
+type Fields = { kind: ContributionKind; subject: string; amount: string; counterparty: string | null };
+const fieldsOf = (type: string): Fields | undefined =>
+  Object.prototype.hasOwnProperty.call(CONTRIBUTION_FIELDS, type) ? (CONTRIBUTION_FIELDS as Record<string, Fields>)[type] : undefined;
+
+/** The contribution of a decoded ledger event, or null (types that are not counted, unknown currencies). */
 export const contributionOf = (event: RecordedEvent): Contribution | null => {
-  if (!LEDGER_EVENT_TYPES.includes(event.type)) return null;
-  const ledger = event as unknown as WalletEvent;
-  const currency = ledger.data.currency;
+  const fields = fieldsOf(event.type);
+  if (!fields) return null;
+  const data = event.data as Record<string, unknown>;
+  const currency = data['currency'] as string;
   if (!isCurrency(currency)) return null;
-  switch (ledger.type) {
-    case 'FundsDeposited':
-      return { subjectId: ledger.data.userId, currency, kind: 'deposit', amountMinor: ledger.data.amountMinor, counterpartyId: null };
-    case 'TipSent':
-      return { subjectId: ledger.data.payerId, currency, kind: 'tip-sent', amountMinor: ledger.data.amountMinor, counterpartyId: ledger.data.payeeId };
-    case 'TipReceived':
-      return { subjectId: ledger.data.payeeId, currency, kind: 'tip-received', amountMinor: ledger.data.netMinor, counterpartyId: ledger.data.payerId };
-    case 'FriendRequestFeeCaptured':
-      return { subjectId: ledger.data.senderId, currency, kind: 'fee-paid', amountMinor: ledger.data.amountMinor, counterpartyId: ledger.data.recipientId };
-    case 'FriendRequestFeeReceived':
-      return { subjectId: ledger.data.recipientId, currency, kind: 'fee-received', amountMinor: ledger.data.netMinor, counterpartyId: ledger.data.senderId };
-    case 'FriendRequestFeeReleased':
-      return { subjectId: ledger.data.senderId, currency, kind: 'fee-refunded', amountMinor: ledger.data.amountMinor, counterpartyId: ledger.data.recipientId };
-    case 'EntryReversed':
-      // On the payee's stream: the payee gave back what they had received.
-      return { subjectId: ledger.data.payeeId, currency, kind: 'reversal', amountMinor: ledger.data.netMinor, counterpartyId: ledger.data.payerId };
-    case 'ReversalCredited':
-      // On the payer's stream: the payer got their money back.
-      return { subjectId: ledger.data.payerId, currency, kind: 'reversal', amountMinor: ledger.data.amountMinor, counterpartyId: ledger.data.payeeId };
-    case 'PayoutSettled':
-      return { subjectId: ledger.data.userId, currency, kind: 'payout', amountMinor: ledger.data.amountMinor, counterpartyId: null };
-    default:
-      return null;
-  }
+  return {
+    subjectId: data[fields.subject] as string,
+    currency,
+    kind: fields.kind,
+    amountMinor: data[fields.amount] as bigint,
+    counterpartyId: fields.counterparty === null ? null : (data[fields.counterparty] as string),
+  };
+};
+
+/** The current schema version of each contributing type (older stored versions are upcast by a full decode). */
+const SCHEMA_VERSIONS = new Map(LEDGER_EVENTS.map((definition) => [definition.type as string, definition.schemaVersion]));
+/** What the event schemas accept for the fields read here (opaqueId, a positive `bigintString`). */
+const OPAQUE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const POSITIVE_INTEGER = /^[1-9]\d{0,30}$/;
+
+/**
+ * The contribution of a ledger event read straight from its stored JSON, without decoding the
+ * whole event: `null` when the type does not count, `undefined` when the stored form is not one
+ * this reader vouches for (an older schema version, or a field read here not in the canonical
+ * form the schema writes), in which case the caller decodes the event with the schemas and uses
+ * `contributionOf`. The stored JSON was produced by the same schemas when it was appended; the
+ * fields read here are checked against them again (ids, currency, a positive decimal integer),
+ * so whenever this returns a contribution it is the one `contributionOf` returns for the decoded
+ * event. ("0" amounts, which some fields allow, take the decode path.)
+ */
+export const storedContributionOf = (event: StoredEvent): Contribution | null | undefined => {
+  const fields = fieldsOf(event.type);
+  if (!fields) return null;
+  if (event.schemaVersion !== SCHEMA_VERSIONS.get(event.type)) return undefined;
+  const data = event.data;
+  const subjectId = data[fields.subject];
+  const currency = data['currency'];
+  const amount = data[fields.amount];
+  const counterpartyId = fields.counterparty === null ? null : data[fields.counterparty];
+  if (typeof subjectId !== 'string' || !OPAQUE_ID.test(subjectId)) return undefined;
+  if (typeof currency !== 'string' || !isCurrency(currency)) return undefined;
+  if (typeof amount !== 'string' || !POSITIVE_INTEGER.test(amount)) return undefined;
+  if (fields.counterparty !== null && (typeof counterpartyId !== 'string' || !OPAQUE_ID.test(counterpartyId))) return undefined;
+  return { subjectId, currency, kind: fields.kind, amountMinor: BigInt(amount), counterpartyId: counterpartyId as string | null };
 };
 
 export type FeatureWindow = '30d' | '90d' | 'lifetime';

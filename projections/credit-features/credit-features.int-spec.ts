@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventRegistry, EventStore, RecordedEvent, SqliteEventStore } from '@attest/event-store';
+import { EventRegistry, EventStore, SqliteEventStore, StoredEvent } from '@attest/event-store';
 import { CONSENT_EVENTS } from '@attest/consent';
 import { noticePublished, noticeV2 } from '@attest/consent/testing/fixtures';
 import { LEDGER_EVENTS } from '@attest/ledger';
@@ -194,6 +194,71 @@ describe('credit features projection', () => {
     });
   });
 
+  describe('consent state kept in memory between batches', () => {
+    /** The handled events of the log after `after`, as the runner hands them (stored). */
+    const storedAfter = async (after: bigint): Promise<StoredEvent[]> => {
+      const events: StoredEvent[] = [];
+      const handled = creditFeaturesProjection.handles;
+      for await (const event of store.adapter.readAll({ fromPosition: after + 1n })) if (handled !== 'all' && handled.includes(event.type)) events.push(event);
+      return events;
+    };
+    const freshReadModel = async (): Promise<SqliteReadModelStore> => {
+      const fresh = new SqliteReadModelStore(':memory:');
+      const ddl = creditFeaturesProjection.schema;
+      for (const statement of typeof ddl === 'function' ? ddl('sqlite') : ddl) await fresh.exec(statement);
+      return fresh;
+    };
+    const applyBatch = (readModel: SqliteReadModelStore, events: StoredEvent[]) => readModel.transaction((tx) => creditFeaturesProjection.applyBatch?.(events, tx) ?? Promise.resolve());
+
+    it('a rolled-back batch leaves nothing behind: its withdrawal does not close the window afterwards', async () => {
+      const catalogue = await storedAfter(0n);
+      const start = await store.headPosition();
+      await appendAt(store, day(2), consentGranted('u1', 'c1', day(2)));
+      const granted = await store.headPosition();
+      await appendAt(store, day(3), consentWithdrawn('u1', 'c1', 'w1', day(3)));
+      const withdrawn = await store.headPosition();
+      await tip(day(4), 'u1', 'u2', 1_000n);
+      const [grant, withdrawal, tipEvents] = [await storedAfter(start), await storedAfter(granted), await storedAfter(withdrawn)];
+      const readModel = await freshReadModel();
+      try {
+        await applyBatch(readModel, [...catalogue, ...grant.filter((e) => e.globalPosition <= granted)]);
+        const failed = readModel.transaction(async (tx) => {
+          await creditFeaturesProjection.applyBatch?.(withdrawal.filter((e) => e.globalPosition <= withdrawn), tx);
+          throw new Error('the batch fails after the projection applied it (say, at its checkpoint)');
+        });
+        await expect(failed).rejects.toThrow('the batch fails');
+        // The log as committed has no withdrawal: the tip falls inside the bureau window.
+        await applyBatch(readModel, tipEvents);
+        expect(await countContributions(readModel.query, 'u1', 'bureau')).toBe(1);
+      } finally {
+        await readModel.close();
+      }
+    });
+
+    it("two read-model stores in one process never see each other's consent state", async () => {
+      const catalogue = await storedAfter(0n);
+      const start = await store.headPosition();
+      await appendAt(store, day(2), consentGranted('u1', 'c1', day(2)));
+      const granted = await store.headPosition();
+      await tip(day(4), 'u1', 'u2', 1_000n);
+      const [grant, tipEvents] = [await storedAfter(start), await storedAfter(granted)];
+      const [a, b] = [await freshReadModel(), await freshReadModel()];
+      try {
+        await applyBatch(a, catalogue);
+        await applyBatch(b, catalogue);
+        await applyBatch(a, grant.filter((e) => e.globalPosition <= granted));
+        // b never received the grant: the same tip counts in a, not in b, whatever order the batches run in.
+        await applyBatch(b, tipEvents);
+        await applyBatch(a, tipEvents);
+        expect(await countContributions(b.query, 'u1', 'bureau')).toBe(0);
+        expect(await countContributions(a.query, 'u1', 'bureau')).toBe(1);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+  });
+
   describe('deterministic and rebuildable', () => {
     /**
      * Replays the log up to `asOf` into a fresh read model. The purges that happen after
@@ -204,9 +269,11 @@ describe('credit features projection', () => {
       const fresh = new SqliteReadModelStore(':memory:');
       const ddl = creditFeaturesProjection.schema;
       for (const statement of typeof ddl === 'function' ? ddl('sqlite') : ddl) await fresh.exec(statement);
-      const events: RecordedEvent[] = [];
+      // The events as the runner hands them to this projection (`input: 'stored'`).
+      expect(creditFeaturesProjection.input).toBe('stored');
+      const events: StoredEvent[] = [];
       const handled = creditFeaturesProjection.handles;
-      for await (const event of store.readAll()) {
+      for await (const event of store.adapter.readAll()) {
         if (event.metadata.recordedAt > asOf) break;
         if (handled !== 'all' && handled.includes(event.type)) events.push(event);
       }

@@ -1,9 +1,10 @@
-import type { RecordedEvent, StoredEvent } from '@attest/event-store';
-import { CATALOGUE_EVENT_TYPES, CatalogueEvent, CatalogueState, SubjectState } from '@attest/consent';
-import { LEDGER_EVENT_TYPES } from '@attest/ledger';
+import { randomUUID } from 'node:crypto';
+import { EventRegistry, evictOldestHalf, RecordedEvent, StoredEvent } from '@attest/event-store';
+import { CATALOGUE_EVENT_TYPES, CatalogueEvent, CatalogueState, CONSENT_EVENTS, SubjectState } from '@attest/consent';
+import { LEDGER_EVENT_TYPES, LEDGER_EVENTS } from '@attest/ledger';
 import type { Projection, ReadModelQueries } from '@attest/projection-runner';
-import { foldCatalogue, foldSubject, KeptCatalogueEvent, KeptConsentEvent, openRecipients, purgesFeatures } from './consent-windows';
-import { contributionOf, CONTRIBUTING_TYPES } from './credit-features.definitions';
+import { foldCatalogue, foldSubject, KeptCatalogueEvent, KeptConsentEvent, namedRecipients, openRecipients, purgesFeatures } from './consent-windows';
+import { Contribution, contributionOf, CONTRIBUTING_TYPES, storedContributionOf } from './credit-features.definitions';
 
 /**
  * Credit features read model: one row per (subject, recipient, counted ledger event), that is a
@@ -28,35 +29,56 @@ export const CREDIT_FEATURES_PROJECTION = 'credit-features';
 export const CONTRIBUTIONS_TABLE = 'credit_feature_contributions';
 export const CONSENTS_TABLE = 'credit_feature_consents';
 export const CATALOGUE_TABLE = 'credit_feature_catalogue';
+/** One row: the token of the consents table's current content (see SubjectCache). */
+export const STATE_TABLE = 'credit_feature_state';
 
 /** Rows per multi-row INSERT: 9 parameters each keeps a statement under both stores' parameter limits. */
 const INSERT_ROWS_MAX = 500;
 /** Subjects per IN (...) lookup. */
 const LOOKUP_KEYS_MAX = 500;
 
-interface PendingRow {
-  subjectId: string;
-  recipientId: string;
-  position: bigint;
-  currency: string;
-  kind: string;
-  amountMinor: bigint;
-  counterpartyId: string | null;
-  occurredAt: string;
-  eventId: string;
-}
+/** Contribution rows about to be inserted, flat: ROW_VALUES values per row, in INSERT_COLUMNS order (subject and recipient first). */
+type PendingRows = Array<string | bigint | null>;
+const INSERT_COLUMNS = '(subject_id, recipient_id, position, currency, kind, amount_minor, counterparty_id, occurred_at, event_id)';
+const ROW_VALUES = 9;
 
+/** A subject's kept consent events (what CONSENTS_TABLE stores), their fold and the recipients they name. */
 interface SubjectEntry {
   events: KeptConsentEvent[];
   state: SubjectState;
-  dirty: boolean;
-  /** True once stored (update) rather than new (insert). */
-  stored: boolean;
+  recipients: readonly string[];
 }
 
-const CONSENT_TYPES = ['ConsentGranted', 'ConsentWithdrawn'] as const;
-const isConsentEvent = (event: RecordedEvent): event is RecordedEvent & KeptConsentEvent => (CONSENT_TYPES as readonly string[]).includes(event.type);
-const isCatalogueEvent = (event: RecordedEvent): event is RecordedEvent & CatalogueEvent => CATALOGUE_EVENT_TYPES.includes(event.type as CatalogueEvent['type']);
+const CONSENT_TYPES: readonly string[] = ['ConsentGranted', 'ConsentWithdrawn'];
+const CATALOGUE_TYPES: readonly string[] = CATALOGUE_EVENT_TYPES;
+
+/**
+ * The schemas this projection decodes with (the same definitions the application registers).
+ * The runner hands the projection stored events (`input: 'stored'`): ledger events, a million
+ * times more numerous than the rest, are read from their stored JSON (`storedContributionOf`);
+ * consent and catalogue events are decoded here, their data only (personal data is never kept).
+ */
+const SCHEMAS = new EventRegistry().register(...CONSENT_EVENTS, ...LEDGER_EVENTS);
+
+/** The decoded form of a stored event, without its personal-data section (which no table keeps). */
+const decodeWithoutPii = <E extends RecordedEvent>(event: StoredEvent): E =>
+  ({
+    eventId: event.eventId,
+    streamId: event.streamId,
+    streamRevision: event.streamRevision,
+    globalPosition: event.globalPosition,
+    type: event.type,
+    schemaVersion: SCHEMAS.get(event.type).schemaVersion,
+    data: SCHEMAS.decode(event.type, event.schemaVersion, event.data, null).data,
+    pii: null,
+    metadata: event.metadata,
+  }) as unknown as E;
+
+/** A ledger event's contribution, from the stored JSON when it reads safely, else from the decoded event (which also upcasts and rejects what the schemas reject). */
+const contributionOfStored = (event: StoredEvent): Contribution | null => {
+  const contribution = storedContributionOf(event);
+  return contribution === undefined ? contributionOf(decodeWithoutPii(event)) : contribution;
+};
 
 /**
  * The catalogue folded from the rows of CATALOGUE_TABLE. The fold is memoised between batches,
@@ -105,8 +127,7 @@ const keptConsentEvent = (event: RecordedEvent & KeptConsentEvent): KeptConsentE
       { type: 'ConsentGranted', eventId: event.eventId, data: event.data, pii: { ipPrefix: null, userAgent: null } }
     : { type: 'ConsentWithdrawn', eventId: event.eventId, data: event.data };
 
-const loadSubjects = async (tx: ReadModelQueries, subjectIds: readonly string[]): Promise<Map<string, SubjectEntry>> => {
-  const entries = new Map<string, SubjectEntry>();
+const loadSubjects = async (tx: ReadModelQueries, subjectIds: readonly string[], into: Map<string, SubjectEntry>): Promise<void> => {
   for (let from = 0; from < subjectIds.length; from += LOOKUP_KEYS_MAX) {
     const chunk = subjectIds.slice(from, from + LOOKUP_KEYS_MAX);
     const rows = await tx.all<{ subject_id: string; events_json: string }>(
@@ -115,27 +136,96 @@ const loadSubjects = async (tx: ReadModelQueries, subjectIds: readonly string[])
     );
     for (const row of rows) {
       const events = JSON.parse(row.events_json) as KeptConsentEvent[];
-      entries.set(row.subject_id, { events, state: foldSubject(events), dirty: false, stored: true });
+      const state = foldSubject(events);
+      into.set(row.subject_id, { events, state, recipients: namedRecipients(state) });
     }
   }
-  return entries;
 };
 
-const subjectOf = (event: RecordedEvent): string | null => {
-  if (isConsentEvent(event)) return event.data.subjectId;
-  return contributionOf(event)?.subjectId ?? null;
-};
+/**
+ * Subjects whose consent state the cache keeps at most: about 2 KB of heap each (the kept events
+ * and their fold), so about 400 MB at most; past it, the older half is dropped (those subjects
+ * are read from the table again when they next appear).
+ */
+const SUBJECT_CACHE_MAX = 200_000;
 
-const insertRows = async (tx: ReadModelQueries, rows: readonly PendingRow[]): Promise<void> => {
-  for (let from = 0; from < rows.length; from += INSERT_ROWS_MAX) {
-    const chunk = rows.slice(from, from + INSERT_ROWS_MAX);
-    await tx.run(
-      `INSERT INTO ${CONTRIBUTIONS_TABLE} (subject_id, recipient_id, position, currency, kind, amount_minor, counterparty_id, occurred_at, event_id)
-       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-       ON CONFLICT (subject_id, recipient_id, position) DO NOTHING`,
-      ...chunk.flatMap((r) => [r.subjectId, r.recipientId, r.position, r.currency, r.kind, r.amountMinor, r.counterpartyId, r.occurredAt, r.eventId]),
-    );
+/**
+ * The subjects' consent state, kept in memory between batches so that a batch does not read and
+ * fold again the consents of every subject it touches. It is trusted only while CONSENTS_TABLE is
+ * exactly the table it was built from: every batch that changes that table also writes a fresh
+ * random token into STATE_TABLE (same transaction), and a batch uses the cache only if the token
+ * it reads equals the cache's. A rebuild (tables dropped: no token), a rolled-back batch (its
+ * token never committed), another process's writes (another token) or another read-model store
+ * in the same process all read a token the cache does not have, and load from the table.
+ *
+ * A batch takes the cache for itself (nobody else can use it while the batch is in flight, at
+ * an await) and gives it back, with what it loaded and changed, only when it has written the
+ * token that describes the result; a batch that fails never gives it back. Subjects with no
+ * consent row are cached as `null` (known to have none).
+ */
+class SubjectCache {
+  private held: { token: string; subjects: Map<string, SubjectEntry | null> } | null = null;
+
+  /** Takes the cache if `token` (the committed one) is its own; else an empty one. */
+  take(token: string | undefined): Map<string, SubjectEntry | null> {
+    const held = this.held;
+    this.held = null;
+    return held !== null && token !== undefined && held.token === token ? held.subjects : new Map();
   }
+
+  give(token: string, subjects: Map<string, SubjectEntry | null>): void {
+    if (subjects.size > SUBJECT_CACHE_MAX) evictOldestHalf(subjects);
+    this.held = { token, subjects };
+  }
+}
+
+const subjectCache = new SubjectCache();
+
+/**
+ * One handled event, classified once: the catalogue and consent events decoded, a ledger event
+ * reduced to its contribution. `entry` is the subject's consent state when the batch started,
+ * looked up once (null: no consent; undefined: not known yet, to be loaded).
+ */
+type Step =
+  | { kind: 'catalogue'; event: RecordedEvent & CatalogueEvent }
+  | { kind: 'consent'; event: RecordedEvent & KeptConsentEvent }
+  | { kind: 'ledger'; event: StoredEvent; contribution: Contribution; entry: SubjectEntry | null | undefined };
+
+const classify = (event: StoredEvent, subjects: ReadonlyMap<string, SubjectEntry | null>): Step | null => {
+  if (CATALOGUE_TYPES.includes(event.type)) return { kind: 'catalogue', event: decodeWithoutPii(event) };
+  if (CONSENT_TYPES.includes(event.type)) return { kind: 'consent', event: decodeWithoutPii(event) };
+  const contribution = contributionOfStored(event);
+  return contribution ? { kind: 'ledger', event, contribution, entry: subjects.get(contribution.subjectId) } : null;
+};
+
+/** Multi-row INSERT statements by row count (the text is built once per size, so the statement cache hits). */
+const insertStatements = new Map<number, string>();
+const insertStatement = (rows: number): string => {
+  let sql = insertStatements.get(rows);
+  if (sql === undefined) {
+    sql = `INSERT INTO ${CONTRIBUTIONS_TABLE} ${INSERT_COLUMNS} VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+       ON CONFLICT (subject_id, recipient_id, position) DO NOTHING`;
+    insertStatements.set(rows, sql);
+  }
+  return sql;
+};
+
+const insertRows = async (tx: ReadModelQueries, rows: PendingRows): Promise<void> => {
+  const count = rows.length / ROW_VALUES;
+  for (let from = 0; from < count; from += INSERT_ROWS_MAX) {
+    const to = Math.min(count, from + INSERT_ROWS_MAX);
+    await tx.run(insertStatement(to - from), ...rows.slice(from * ROW_VALUES, to * ROW_VALUES));
+  }
+};
+
+/** The pending rows without those of one subject and recipient (a purge in the same batch). */
+const withoutRowsOf = (rows: PendingRows, subjectId: string, recipientId: string): PendingRows => {
+  const kept: PendingRows = [];
+  for (let i = 0; i < rows.length; i += ROW_VALUES) {
+    if (rows[i] === subjectId && rows[i + 1] === recipientId) continue;
+    for (let j = i; j < i + ROW_VALUES; j++) kept.push(rows[j] as string | bigint | null);
+  }
+  return kept;
 };
 
 /**
@@ -145,70 +235,83 @@ const insertRows = async (tx: ReadModelQueries, rows: readonly PendingRow[]): Pr
  * purge first hit rows already committed, and drop pending rows of the same batch in memory).
  */
 const applyEvents = async (input: ReadonlyArray<RecordedEvent | StoredEvent>, tx: ReadModelQueries): Promise<void> => {
-  const events = input as readonly RecordedEvent[];
   const catalogue = await catalogueMemo.load(tx);
-  const wanted = new Set<string>();
-  for (const event of events) {
-    const subjectId = subjectOf(event);
-    if (subjectId !== null) wanted.add(subjectId);
+  const token = (await tx.get<{ consents_token: string }>(`SELECT consents_token FROM ${STATE_TABLE} WHERE id = 1`))?.consents_token;
+  // Subject id → consent state (null: no consent row): the cache when it is valid, completed from the table.
+  const subjects = subjectCache.take(token);
+  const steps: Step[] = [];
+  const missing = new Set<string>();
+  for (const event of input as readonly StoredEvent[]) {
+    const step = classify(event, subjects);
+    if (step === null) continue;
+    steps.push(step);
+    if (step.kind === 'ledger' && step.entry === undefined) missing.add(step.contribution.subjectId);
+    else if (step.kind === 'consent' && !subjects.has(step.event.data.subjectId)) missing.add(step.event.data.subjectId);
   }
-  const subjects = await loadSubjects(tx, [...wanted]);
-  let pending: PendingRow[] = [];
+  if (missing.size > 0) {
+    const loaded = new Map<string, SubjectEntry>();
+    await loadSubjects(tx, [...missing], loaded);
+    for (const subjectId of missing) subjects.set(subjectId, loaded.get(subjectId) ?? null);
+  }
+  const dirty = new Map<string, SubjectEntry>();
+  let pending: PendingRows = [];
 
-  for (const event of events) {
-    if (isCatalogueEvent(event)) {
-      await catalogue.add(tx, event);
+  for (const step of steps) {
+    if (step.kind === 'catalogue') {
+      await catalogue.add(tx, step.event);
       continue;
     }
-    if (isConsentEvent(event)) {
+    if (step.kind === 'consent') {
+      const event = step.event;
       const subjectId = event.data.subjectId;
       // Grants for the controller's own use never open a window for a recipient: not kept.
       if (event.data.recipientId === null) continue;
-      let entry = subjects.get(subjectId);
+      let entry = subjects.get(subjectId) ?? null;
       if (event.type === 'ConsentWithdrawn') {
         // A withdrawal of a consent this read model never kept (own-use) changes nothing here.
         if (!entry?.state.consents.has(event.data.consentId)) continue;
       }
       // Idempotent: an event already kept (a redelivered batch) is not applied twice.
       if (entry?.events.some((kept) => kept.eventId === event.eventId)) continue;
-      entry ??= { events: [], state: foldSubject([]), dirty: true, stored: false };
       const kept = keptConsentEvent(event);
+      // Updated in place: the ledger steps of this batch that follow hold the same entry.
+      entry ??= { events: [], state: foldSubject([]), recipients: [] };
       entry.events.push(kept);
       entry.state = foldSubject(entry.events);
-      entry.dirty = true;
+      entry.recipients = namedRecipients(entry.state);
       subjects.set(subjectId, entry);
+      dirty.set(subjectId, entry);
       if (kept.type === 'ConsentWithdrawn' && purgesFeatures(kept, catalogue.state)) {
         const recipientId = kept.data.recipientId;
         if (recipientId !== null) {
-          pending = pending.filter((row) => !(row.subjectId === subjectId && row.recipientId === recipientId));
+          pending = withoutRowsOf(pending, subjectId, recipientId);
           await tx.run(`DELETE FROM ${CONTRIBUTIONS_TABLE} WHERE subject_id = ? AND recipient_id = ?`, subjectId, recipientId);
         }
       }
       continue;
     }
-    const contribution = contributionOf(event);
-    if (!contribution) continue;
-    const entry = subjects.get(contribution.subjectId);
+    const { event, contribution } = step;
+    // A subject without an entry when the batch started may have consented earlier in the batch.
+    const entry = step.entry ?? subjects.get(contribution.subjectId);
     // No consent to a named recipient, ever: the event is outside every window.
     if (!entry) continue;
-    for (const recipientId of openRecipients(entry.state, catalogue.state, event.metadata.recordedAt)) {
-      pending.push({
-        subjectId: contribution.subjectId,
+    for (const recipientId of openRecipients(entry.state, catalogue.state, event.metadata.recordedAt, entry.recipients)) {
+      pending.push(
+        contribution.subjectId,
         recipientId,
-        position: event.globalPosition,
-        currency: contribution.currency,
-        kind: contribution.kind,
-        amountMinor: contribution.amountMinor,
-        counterpartyId: contribution.counterpartyId,
-        occurredAt: event.metadata.recordedAt,
-        eventId: event.eventId,
-      });
+        event.globalPosition,
+        contribution.currency,
+        contribution.kind,
+        contribution.amountMinor,
+        contribution.counterpartyId,
+        event.metadata.recordedAt,
+        event.eventId,
+      );
     }
   }
 
   await insertRows(tx, pending);
-  for (const [subjectId, entry] of subjects) {
-    if (!entry.dirty) continue;
+  for (const [subjectId, entry] of dirty) {
     await tx.run(
       `INSERT INTO ${CONSENTS_TABLE} (subject_id, events_json) VALUES (?, ?)
        ON CONFLICT (subject_id) DO UPDATE SET events_json = excluded.events_json`,
@@ -216,11 +319,22 @@ const applyEvents = async (input: ReadonlyArray<RecordedEvent | StoredEvent>, tx
       JSON.stringify(entry.events),
     );
   }
+  // The token names the consents table as this batch leaves it (see SubjectCache).
+  let next = token;
+  if (dirty.size > 0 || next === undefined) {
+    next = randomUUID();
+    await tx.run(
+      `INSERT INTO ${STATE_TABLE} (id, consents_token) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET consents_token = excluded.consents_token`,
+      next,
+    );
+  }
+  subjectCache.give(next, subjects);
 };
 
 export const creditFeaturesProjection: Projection = {
   name: CREDIT_FEATURES_PROJECTION,
   version: 1,
+  input: 'stored',
   handles: [...CONTRIBUTING_TYPES, 'ConsentGranted', 'ConsentWithdrawn', ...CATALOGUE_EVENT_TYPES],
   schema: [
     `CREATE TABLE IF NOT EXISTS ${CONTRIBUTIONS_TABLE} (
@@ -229,8 +343,9 @@ export const creditFeaturesProjection: Projection = {
        PRIMARY KEY (subject_id, recipient_id, position))`,
     `CREATE TABLE IF NOT EXISTS ${CONSENTS_TABLE} (subject_id TEXT PRIMARY KEY, events_json TEXT NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS ${CATALOGUE_TABLE} (position BIGINT PRIMARY KEY, event_json TEXT NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), consents_token TEXT NOT NULL)`,
   ],
-  tables: [CONTRIBUTIONS_TABLE, CONSENTS_TABLE, CATALOGUE_TABLE],
+  tables: [CONTRIBUTIONS_TABLE, CONSENTS_TABLE, CATALOGUE_TABLE, STATE_TABLE],
   apply: (event, tx) => applyEvents([event], tx),
   applyBatch: applyEvents,
 };

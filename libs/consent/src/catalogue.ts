@@ -115,19 +115,41 @@ export const noticeCoverage = (
   notice: NoticeReference,
   use: { purposeId: string; recipientId: string | null; dataCategories: readonly string[] },
   asOf?: string,
+): 'covered' | Extract<ShareRefusalReason, 'NOTICE_OUTDATED' | 'NO_CONSENT'> =>
+  coverageOf(catalogue, notice, use.purposeId, use.recipientId, use.dataCategories, asOf);
+
+/**
+ * `noticeCoverage` with the use spelled out: the share gate calls it for every share decision
+ * (and the credit-features projection for every ledger event), so it walks the later versions
+ * in place instead of building arrays.
+ */
+export const coverageOf = (
+  catalogue: CatalogueState,
+  notice: NoticeReference,
+  purposeId: string,
+  recipientId: string | null,
+  dataCategories: readonly string[],
+  asOf?: string,
 ): 'covered' | Extract<ShareRefusalReason, 'NOTICE_OUTDATED' | 'NO_CONSENT'> => {
-  const versions = catalogue.notices.get(notice.noticeId) ?? [];
-  const base = versions[notice.version - 1];
-  if (!base) return 'NO_CONSENT';
-  const later = versions.slice(notice.version).filter((v) => asOf === undefined || v.publishedAt <= asOf);
-  for (const category of use.dataCategories) {
-    if (!base.dataCategories.includes(category))
-      return later.some((v) => v.dataCategories.includes(category)) ? 'NOTICE_OUTDATED' : 'NO_CONSENT';
+  const versions = catalogue.notices.get(notice.noticeId);
+  const base = versions?.[notice.version - 1];
+  if (!versions || !base) return 'NO_CONSENT';
+  // The later versions are versions[notice.version …], those published by `asOf` when it is given.
+  for (const category of dataCategories) {
+    if (!base.dataCategories.includes(category)) {
+      for (let i = notice.version; i < versions.length; i++) {
+        const later = versions[i];
+        if (later && (asOf === undefined || later.publishedAt <= asOf) && later.dataCategories.includes(category)) return 'NOTICE_OUTDATED';
+      }
+      return 'NO_CONSENT';
+    }
   }
-  for (const version of later) {
-    if (!version.purposes.includes(use.purposeId)) return 'NOTICE_OUTDATED';
-    if (use.recipientId !== null && !version.recipients.includes(use.recipientId)) return 'NOTICE_OUTDATED';
-    if (use.dataCategories.some((c) => !version.dataCategories.includes(c))) return 'NOTICE_OUTDATED';
+  for (let i = notice.version; i < versions.length; i++) {
+    const version = versions[i];
+    if (!version || (asOf !== undefined && version.publishedAt > asOf)) continue;
+    if (!version.purposes.includes(purposeId)) return 'NOTICE_OUTDATED';
+    if (recipientId !== null && !version.recipients.includes(recipientId)) return 'NOTICE_OUTDATED';
+    for (const category of dataCategories) if (!version.dataCategories.includes(category)) return 'NOTICE_OUTDATED';
   }
   return 'covered';
 };

@@ -307,6 +307,27 @@ describe('data share gate', () => {
 
   it('RECIPIENT_NOT_COVERED when the consent names another recipient', () => refusedWith('RECIPIENT_NOT_COVERED', [c1], shareCommand({ recipientId: 'lender' })));
 
+  describe('with several consents to the recipient, the newest one that covers the use decides', () => {
+    const c2 = granted({ consentId: 'c2' });
+    const withdrawn = (consentId: string, events: SubjectStreamEvent[]) => eventsAfter(events, withdrawCommand({ withdrawalId: `w-${consentId}`, target: { scope: 'consent', consentId } }));
+
+    it('two covering consents: the share cites the newer', () => {
+      const [event] = given([c1, c2]).when(shareCommand({ now: T2 })).thenAccepts();
+      expect(event?.data).toMatchObject({ consentId: 'c2' });
+    });
+
+    it('the newer withdrawn, the older still in force: the share cites the older', () => {
+      const [event] = given(withdrawn('c2', [c1, c2])).when(shareCommand({ now: T2 })).thenAccepts();
+      expect(event?.data).toMatchObject({ consentId: 'c1' });
+    });
+
+    it('none covers: the reason is that of the newest candidate', () => {
+      const expiring = granted({ consentId: 'c2', expiresAt: T1 });
+      refusedWith('EXPIRED', withdrawn('c1', [c1, expiring]), shareCommand({ now: T2 }));
+      refusedWith('WITHDRAWN', withdrawn('c1', [expiring, c1]), shareCommand({ now: T2 }));
+    });
+  });
+
   describe('after a notice change (PIPL Art. 14)', () => {
     const lender = granted({ consentId: 'c-lender', recipientId: 'lender' });
 

@@ -1,5 +1,5 @@
 import { accept, Decider, Decision, InvariantViolation, reject } from '@attest/decider';
-import { CatalogueState, noticeCoverage, noticeVersion, purposeCovers, referenceOf } from './catalogue';
+import { CatalogueState, coverageOf, noticeVersion, purposeCovers, referenceOf } from './catalogue';
 import type {
   Collection,
   ConsentAttemptRejectedEvent,
@@ -160,18 +160,10 @@ export type ShareVerdict =
   | { allowed: true; consent: ConsentRecord }
   | { allowed: false; reason: ShareRefusalReason; detail: string; consent: ConsentRecord | null };
 
-const blockingReason = (
-  consent: ConsentRecord,
-  use: { dataCategories: readonly string[]; now: string },
-  catalogue: CatalogueState,
-): ShareRefusalReason | null => {
+const blockingReason = (consent: ConsentRecord, dataCategories: readonly string[], now: string, catalogue: CatalogueState): ShareRefusalReason | null => {
   if (consent.withdrawn) return 'WITHDRAWN';
-  if (consent.expiresAt !== null && use.now >= consent.expiresAt) return 'EXPIRED';
-  const coverage = noticeCoverage(catalogue, consent.notice, {
-    purposeId: consent.purposeId,
-    recipientId: consent.recipientId,
-    dataCategories: use.dataCategories,
-  });
+  if (consent.expiresAt !== null && now >= consent.expiresAt) return 'EXPIRED';
+  const coverage = coverageOf(catalogue, consent.notice, consent.purposeId, consent.recipientId, dataCategories);
   return coverage === 'covered' ? null : coverage;
 };
 
@@ -184,42 +176,49 @@ const REASON_DETAIL: Record<ShareRefusalReason, string> = {
   NOTICE_OUTDATED: 'the notice changed this scope since the consent was given; the subject must consent again',
 };
 
+const refuse = (reason: ShareRefusalReason, consent: ConsentRecord | null = null, detail = REASON_DETAIL[reason]): ShareVerdict => ({
+  allowed: false,
+  reason,
+  detail,
+  consent,
+});
+
 /**
  * The hard gate between consent and every data share: a pure function of the subject's state,
  * the request and the catalogue. It picks the newest consent that covers the use; when none
  * does, the reason is that of the newest candidate (withdrawn, expired, outdated) or says why
- * there is no candidate at all.
+ * there is no candidate at all. Candidates are the consents to this recipient whose purpose
+ * covers the requested one, newest last (grant order). It runs for every share decision and
+ * every credit-features contribution, so it walks the consents in place (no arrays, no closures).
  */
 export const evaluateShare = (
   state: SubjectState,
   request: Pick<RequestDataShare, 'recipientId' | 'purposeId' | 'dataCategories' | 'collectedFor' | 'now'>,
   catalogue: CatalogueState,
 ): ShareVerdict => {
-  const refuse = (reason: ShareRefusalReason, consent: ConsentRecord | null = null, detail = REASON_DETAIL[reason]): ShareVerdict => ({
-    allowed: false,
-    reason,
-    detail,
-    consent,
-  });
   if (request.collectedFor !== null && !purposeCovers(catalogue, request.collectedFor, request.purposeId))
     return refuse('PURPOSE_INCOMPATIBLE', null, `data collected for ${request.collectedFor} may not be used for ${request.purposeId}`);
-  const all = [...state.consents.values()];
-  const candidates = all.filter((c) => c.recipientId === request.recipientId && purposeCovers(catalogue, c.purposeId, request.purposeId));
-  if (candidates.length === 0) {
-    if (all.some((c) => c.recipientId === request.recipientId && !c.withdrawn)) return refuse('PURPOSE_INCOMPATIBLE');
-    if (all.some((c) => purposeCovers(catalogue, c.purposeId, request.purposeId))) return refuse('RECIPIENT_NOT_COVERED');
+  let newestCovering: ConsentRecord | null = null;
+  let newestCandidate: ConsentRecord | null = null;
+  for (const consent of state.consents.values()) {
+    if (consent.recipientId !== request.recipientId || !purposeCovers(catalogue, consent.purposeId, request.purposeId)) continue;
+    newestCandidate = consent;
+    if (blockingReason(consent, request.dataCategories, request.now, catalogue) === null) newestCovering = consent;
+  }
+  if (newestCovering !== null) return { allowed: true, consent: newestCovering };
+  if (newestCandidate === null) {
+    let otherPurpose = false;
+    let otherRecipient = false;
+    for (const consent of state.consents.values()) {
+      if (consent.recipientId === request.recipientId && !consent.withdrawn) otherPurpose = true;
+      if (purposeCovers(catalogue, consent.purposeId, request.purposeId)) otherRecipient = true;
+    }
+    if (otherPurpose) return refuse('PURPOSE_INCOMPATIBLE');
+    if (otherRecipient) return refuse('RECIPIENT_NOT_COVERED');
     return refuse('NO_CONSENT');
   }
-  let newest: { consent: ConsentRecord; reason: ShareRefusalReason } | null = null;
-  for (let i = candidates.length - 1; i >= 0; i--) {
-    const consent = candidates[i];
-    if (!consent) continue;
-    const reason = blockingReason(consent, request, catalogue);
-    if (reason === null) return { allowed: true, consent };
-    newest ??= { consent, reason };
-  }
-  const blocked = must(newest, 'a non-empty candidate list yields a reason');
-  return refuse(blocked.reason, blocked.consent);
+  const reason = must(blockingReason(newestCandidate, request.dataCategories, request.now, catalogue), 'a candidate that covers nothing has a reason');
+  return refuse(reason, newestCandidate);
 };
 
 // ─── decide ───────────────────────────────────────────────────────────────────────────────
