@@ -268,15 +268,14 @@ export const POSTGRES_EVENT_STORE_MIGRATIONS: readonly PostgresMigration[] = [
         j integer;
         kk integer;
         positions json;
-        first_ids text[];
       BEGIN
         PERFORM pg_advisory_xact_lock(${writerLockKey});
 
         -- A retry, or a first id used elsewhere: append_batch decides which (nothing written yet).
-        -- (An array, so that the probe is an index lookup per id whatever the table's size.)
-        SELECT array_agg(st.value->>'f') INTO first_ids
-          FROM json_array_elements(heads) AS ap(value), json_array_elements(ap.value) AS st(value);
-        IF EXISTS (SELECT 1 FROM ${schema}.events e WHERE e.event_id = ANY(first_ids)) THEN
+        IF EXISTS (
+          SELECT 1 FROM json_array_elements(heads) AS ap(value), json_array_elements(ap.value) AS st(value)
+            JOIN ${schema}.events e ON e.event_id = st.value->>'f'
+        ) THEN
           RETURN NULL;
         END IF;
 
