@@ -69,7 +69,7 @@ export const record = (results: Array<BenchResult & { loadAtStart?: number }>) =
     const load =
       result.loadAtStart === undefined
         ? 'Load average at start: not recorded (this run shared the 2 cores with other work, so it reads low).'
-        : `Load average at start: ${result.loadAtStart.toFixed(2)}${result.loadAtStart > 1 ? ' (other work shared the 2 cores: it reads low)' : ''}.`;
+        : `Load average at start: ${result.loadAtStart.toFixed(2)}${result.loadAtStart > 1 ? ' (a 1-minute average: it includes the benchmark that ran just before in the same run, and any other work; above 1, something else had used the cores)' : ''}.`;
     lines.push(`## ${result.name}`, '', result.description, '', `Machine: ${result.machine}. Ran ${result.ranAt}. ${load}`, '');
     lines.push('| metric | value | unit | target |', '|---|---:|---|---|');
     for (const m of result.measurements) lines.push(`| ${m.metric}${m.note ? ` (${m.note})` : ''} | ${format(m.value)} | ${m.unit} | ${verdict(m)} |`);
