@@ -1,43 +1,7 @@
 import { LedgerItem, matchGroups, MatchItem, MatchOptions, matchSorted, StagedRow, UnsortedInput } from './matcher';
+import { event, keyOrder, random, row, shuffle } from './testing/fixtures';
 
-const row = (line: number, reference: string, amountMinor: bigint, extra: Partial<StagedRow> = {}): StagedRow => ({
-  line,
-  externalId: `x-${line}`,
-  reference,
-  type: 'deposit',
-  currency: 'CNY',
-  amountMinor,
-  settledAtMs: Date.parse('2026-01-10T00:00:00Z'),
-  ...extra,
-});
-const event = (entryId: string, reference: string, amountMinor: bigint, extra: Partial<LedgerItem> = {}): LedgerItem => ({
-  kind: 'deposit',
-  reference,
-  entryId,
-  currency: 'CNY',
-  amountMinor,
-  recordedAtMs: Date.parse('2026-01-10T00:00:00Z'),
-  inPeriod: true,
-  ...extra,
-});
 const classes = (items: MatchItem[]) => items.map((item) => [item.class, item.reference, item.lines, item.entryIds]);
-
-/** A small deterministic generator (mulberry32): the random inputs are the same on every run. */
-const random = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-};
-const shuffle = <T>(values: T[], next: () => number): T[] => {
-  for (let i = values.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [values[i], values[j]] = [values[j] as T, values[i] as T];
-  }
-  return values;
-};
-const keyOrder = (a: { type: string; reference: string }, b: { type: string; reference: string }) =>
-  a.type < b.type ? -1 : a.type > b.type ? 1 : a.reference < b.reference ? -1 : a.reference > b.reference ? 1 : 0;
 
 /** Both matchers on the same cases: matchGroups' groups come in any order, so its items are sorted by key (stably) to compare, and it is given its input reversed. */
 const matchers: Array<[string, (rows: StagedRow[], events: LedgerItem[], options: MatchOptions) => MatchItem[]]> = [

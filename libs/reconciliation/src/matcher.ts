@@ -86,7 +86,8 @@ class Group {
 const list = <T>(values: readonly T[]): T[] => values.slice(0, GROUP_LISTED_MAX);
 const sum = (values: readonly { amountMinor: bigint }[]): bigint => values.reduce((total, value) => total + value.amountMinor, 0n);
 
-const rowItem = (row: StagedRow, cls: MatchClass, reason: string | null): MatchItem => ({
+/** One settlement row reported on its own (no ledger side). */
+export const rowItem = (row: StagedRow, cls: MatchClass, reason: string | null): MatchItem => ({
   class: cls,
   type: row.type,
   reference: row.reference,

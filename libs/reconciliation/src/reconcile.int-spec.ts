@@ -1,46 +1,10 @@
 import { LedgerItem, MatchItem, matchSorted, StagedRow } from './matcher';
+import { event, keyOrder, random, row, shuffle } from './testing/fixtures';
 import { Reconciliation } from './reconcile';
 import { canonicalLine, itemToLine } from './report';
 import { SettlementStaging, STAGING_PARTITIONS } from './staging/settlement-staging';
 
 /** Reconciliation end to end through the staging files (real files and SQLite): report lines, order and totals. */
-const row = (line: number, reference: string, amountMinor: bigint, extra: Partial<StagedRow> = {}): StagedRow => ({
-  line,
-  externalId: `x-${line}`,
-  reference,
-  type: 'deposit',
-  currency: 'CNY',
-  amountMinor,
-  settledAtMs: Date.parse('2026-01-10T00:00:00Z'),
-  ...extra,
-});
-const event = (entryId: string, reference: string, amountMinor: bigint, extra: Partial<LedgerItem> = {}): LedgerItem => ({
-  kind: 'deposit',
-  reference,
-  entryId,
-  currency: 'CNY',
-  amountMinor,
-  recordedAtMs: Date.parse('2026-01-10T00:00:00Z'),
-  inPeriod: true,
-  ...extra,
-});
-
-/** A small deterministic generator (mulberry32): the random inputs are the same on every run. */
-const random = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-};
-const shuffle = <T>(values: T[], next: () => number): T[] => {
-  for (let i = values.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [values[i], values[j]] = [values[j] as T, values[i] as T];
-  }
-  return values;
-};
-const keyOrder = (a: { type: string; reference: string }, b: { type: string; reference: string }) =>
-  a.type < b.type ? -1 : a.type > b.type ? 1 : a.reference < b.reference ? -1 : a.reference > b.reference ? 1 : 0;
 
 describe('Reconciliation with the staging files', () => {
   it('stages, finds duplicates, matches and reports in a stable, hashable order', async () => {

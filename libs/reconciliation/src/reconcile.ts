@@ -1,5 +1,5 @@
 import { ReportTotals, canonicalLine, invalidToLine, itemToLine, ReportLine } from './report';
-import { matchGroups, LedgerItem, MatchItem } from './matcher';
+import { matchGroups, LedgerItem, MatchItem, rowItem } from './matcher';
 import { SettlementFormat, SettlementReader } from './settlement-reader';
 import { InvalidRow, SettlementRow } from './settlement-row';
 import { ExceptionOrder, SettlementStaging } from './staging/settlement-staging';
@@ -84,20 +84,7 @@ export class Reconciliation {
     this.totals.validRows -= 1;
     this.totals.addProcessorFee(row.currency, -row.processorFeeMinor);
     const order: ExceptionOrder = { kind: 'duplicate', line: row.line };
-    this.exception({
-      class: 'duplicate',
-      type: row.type,
-      reference: row.reference,
-      currency: row.currency,
-      lines: [row.line],
-      externalIds: [row.externalId],
-      entryIds: [],
-      rows: 1,
-      ledgerEvents: 0,
-      settlementMinor: row.amountMinor,
-      ledgerMinor: 0n,
-      reason: `external id ${row.externalId} is already on line ${duplicateOfLine}`,
-    }, order);
+    this.exception(rowItem(row, 'duplicate', `external id ${row.externalId} is already on line ${duplicateOfLine}`), order);
   }
 
   /** Reads the whole file. Throws SettlementFileInvalid when the file as a whole is unusable. */
