@@ -1,7 +1,7 @@
 import Database, { Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { WAL_AUTOCHECKPOINT_FALLBACK_PAGES, WalCheckpointer } from '@attest/event-store';
+import { WalCheckpointer } from '@attest/event-store';
 import { IdempotencyRecord, IdempotencyStore } from './idempotency';
 
 /**
@@ -18,7 +18,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   private readonly pending: Array<{ record: IdempotencyRecord; resolve: () => void; reject: (error: unknown) => void }> = [];
   private readonly writeAll: (records: IdempotencyRecord[]) => void;
 
-  private readonly checkpointer: WalCheckpointer | null = null;
+  private readonly checkpointer: WalCheckpointer | null;
 
   constructor(
     private readonly path: string,
@@ -29,11 +29,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
-    if (options.checkpointer && path !== ':memory:') {
-      this.checkpointer = options.checkpointer;
-      this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_FALLBACK_PAGES}`);
-      this.checkpointer.add(path);
-    }
+    this.checkpointer = options.checkpointer?.attach(this.db, path) ?? null;
     this.db.exec(`CREATE TABLE IF NOT EXISTS idempotency_keys (
       scope TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, status INTEGER NOT NULL,
       body TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID`);

@@ -1,7 +1,7 @@
 import Database, { Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { WAL_AUTOCHECKPOINT_FALLBACK_PAGES, WalCheckpointer } from '@attest/event-store';
+import { WalCheckpointer } from '@attest/event-store';
 import { ReadModelQueries, ReadModelStore, SqlValue } from './read-model-store';
 
 class StatementCache implements ReadModelQueries {
@@ -62,7 +62,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   private commits = 0;
   private transactions = 0;
 
-  private readonly checkpointer: WalCheckpointer | null = null;
+  private readonly checkpointer: WalCheckpointer | null;
 
   constructor(
     private readonly path: string,
@@ -79,11 +79,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.reader = path === ':memory:' ? this.writer : new Database(path, { readonly: false });
     this.reader.pragma('busy_timeout = 5000');
     this.reader.defaultSafeIntegers(true);
-    if (options.checkpointer && path !== ':memory:') {
-      this.checkpointer = options.checkpointer;
-      this.writer.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_FALLBACK_PAGES}`);
-      this.checkpointer.add(path);
-    }
+    this.checkpointer = options.checkpointer?.attach(this.writer, path) ?? null;
     this.writes = new StatementCache(this.writer);
     this.query = new StatementCache(this.reader);
     this.control = {

@@ -17,7 +17,7 @@ import { JsonObject, NewEvent, StoredEvent } from '../envelope';
 import { DuplicateEventId, StoreUnavailable, WrongExpectedRevision } from '../errors';
 import { CurrentRevision, revisionMatches } from '../expected-revision';
 import { applyMigrations, EVENT_STORE_MIGRATIONS } from './migrations';
-import { WAL_AUTOCHECKPOINT_FALLBACK_PAGES, WalCheckpointer } from './wal-checkpointer';
+import { WalCheckpointer } from './wal-checkpointer';
 
 export interface SqliteEventStoreOptions {
   /** File path, or ':memory:' for tests. */
@@ -185,7 +185,7 @@ export class SqliteEventStore implements EventStoreAdapter {
   private readonly fsync: NonNullable<SqliteEventStoreOptions['fsync']>;
   /** A failed fsync leaves the file's durability unknown: the store refuses further appends. */
   private failed: Error | null = null;
-  private readonly checkpointer: WalCheckpointer | null = null;
+  private readonly checkpointer: WalCheckpointer | null;
   private readonly streamReads = new Map<string, Statement>();
   private readonly envelopes = new EnvelopeCollector();
 
@@ -207,11 +207,7 @@ export class SqliteEventStore implements EventStoreAdapter {
     this.db.defaultSafeIntegers(true);
     this.db.function(ENVELOPE_FUNCTION, { safeIntegers: true, directOnly: true }, this.envelopes.build as (...args: unknown[]) => unknown);
     applyMigrations(this.db, EVENT_STORE_MIGRATIONS);
-    if (options.checkpointer && options.path !== ':memory:') {
-      this.checkpointer = options.checkpointer;
-      this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_FALLBACK_PAGES}`);
-      this.checkpointer.add(options.path);
-    }
+    this.checkpointer = options.checkpointer?.attach(this.db, options.path) ?? null;
     this.groupCommitSizeMax = options.groupCommitSizeMax ?? 1_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.readBatchSize = options.readBatchSize ?? 1_000;

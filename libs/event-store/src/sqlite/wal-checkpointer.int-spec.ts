@@ -38,9 +38,9 @@ describe("WalCheckpointer", () => {
     const path = join(dir, "with-worker.sqlite");
     const db = new Database(path);
     db.pragma("journal_mode = WAL");
-    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_FALLBACK_PAGES}`);
     const checkpointer = new WalCheckpointer(20);
-    checkpointer.add(path);
+    expect(checkpointer.attach(db, path)).toBe(checkpointer);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(WAL_AUTOCHECKPOINT_FALLBACK_PAGES);
     fill(db);
     expect(await settle(() => statSync(path).size > 10_000_000)).toBe(true);
     expect(checkpointer.errors).toEqual([]);

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 
 /**
  * WAL checkpoints on a worker thread.
@@ -72,6 +73,18 @@ export class WalCheckpointer {
   static shared(): WalCheckpointer {
     WalCheckpointer.instance ??= new WalCheckpointer();
     return WalCheckpointer.instance;
+  }
+
+  /**
+   * Hands a store's checkpoints to this worker: lifts the store connection's own threshold to
+   * the fallback bound and starts checkpointing `path`. Returns this checkpointer, or null for an
+   * in-memory database (no WAL file to checkpoint).
+   */
+  attach(db: Database.Database, path: string): WalCheckpointer | null {
+    if (path === ':memory:') return null;
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_FALLBACK_PAGES}`);
+    this.add(path);
+    return this;
   }
 
   /** Starts checkpointing the database at `path` (a file in WAL mode). */
