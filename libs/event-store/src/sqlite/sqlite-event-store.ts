@@ -479,7 +479,9 @@ export class SqliteEventStore implements EventStoreAdapter {
       }
       let last: bigint;
       try {
-        last = BigInt(this.insertStatement(size).run(params).lastInsertRowid);
+        // Spread, not an array: better-sqlite3 reads an array's elements one V8 API call
+        // (Object::Get) at a time, arguments directly; binding costs ~20% less (ADR 0015).
+        last = BigInt(this.insertStatement(size).run(...params).lastInsertRowid);
       } catch (error) {
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String(error).includes('event_id')) {
           const duplicate = events.slice(offset, offset + size).find((e, i, chunk) => this.statements.byEventId.get(e.eventId) || chunk.findIndex((c) => c.eventId === e.eventId) !== i);
