@@ -19,6 +19,15 @@ const rawEvent = (i: number): NewEvent => ({
   metadata: metadata(),
 });
 
+/**
+ * Repeated measurements of the batched-append and readAll phases: on a shared 2-core VM the same
+ * pure CPU loop was seen to vary from 1.4 s to 3.1 s between runs, so one draw says little; the
+ * median of three is reported with every round's value beside it.
+ */
+const ROUNDS = 3;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+const roundsNote = (values: number[]) => values.map((v) => Math.round(v).toLocaleString('en')).join(', ');
+
 interface OpenedReadModels {
   readModels: ReadModelStore;
   label: string;
@@ -72,23 +81,43 @@ export const eventStoreSuite = (label: string, open: () => Promise<{ adapter: Ev
         ...(meanGroup ? { note: `mean group commit ${meanGroup.toFixed(1)} appends/transaction` } : {}),
       });
 
-      // 2. Batched appends: 1,000 events per append.
-      const batches = 300;
+      // 2. Batched appends: 1,000 events per append, one after another (each durable before the
+      // next is sent), in ROUNDS rounds of 100 appends; the median round is the result.
+      const batchesPerRound = 100;
       // Events are built (ids, JSON) before the clock starts: this measures the store.
-      const prepared = Array.from({ length: batches }, () => Array.from({ length: 1_000 }, (_, i) => rawEvent(i)));
-      started = performance.now();
-      for (let b = 0; b < batches; b++) {
-        await adapter.append([{ streamId: `batch-${b}`, expectedRevision: 'noStream', events: prepared[b] ?? [] }]);
+      const prepared = Array.from({ length: ROUNDS * batchesPerRound }, () => Array.from({ length: 1_000 }, (_, i) => rawEvent(i)));
+      const batchedRounds: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        started = performance.now();
+        for (let b = round * batchesPerRound; b < (round + 1) * batchesPerRound; b++) {
+          await adapter.append([{ streamId: `batch-${b}`, expectedRevision: 'noStream', events: prepared[b] ?? [] }]);
+        }
+        batchedRounds.push((batchesPerRound * 1_000) / ((performance.now() - started) / 1000));
       }
-      seconds = (performance.now() - started) / 1000;
-      measurements.push({ metric: 'batched appends (1,000 events per append)', value: (batches * 1_000) / seconds, unit: 'events/s', target: { atLeast: targets.batched } });
+      measurements.push({
+        metric: `batched appends (1,000 events per append; median of ${ROUNDS} rounds of ${batchesPerRound})`,
+        value: median(batchedRounds),
+        unit: 'events/s',
+        target: { atLeast: targets.batched },
+        note: `rounds: ${roundsNote(batchedRounds)}`,
+      });
 
-      // 3. readAll over everything written.
-      started = performance.now();
+      // 3. readAll over everything written, ROUNDS full passes; the median pass is the result.
       let read = 0;
-      for await (const _ of adapter.readAll()) read++;
-      seconds = (performance.now() - started) / 1000;
-      measurements.push({ metric: `readAll (${read.toLocaleString('en')} events, decoded envelopes)`, value: read / seconds, unit: 'events/s', ...(targets.readAll ? { target: { atLeast: targets.readAll } } : {}) });
+      const readAllRounds: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        started = performance.now();
+        read = 0;
+        for await (const _ of adapter.readAll()) read++;
+        readAllRounds.push(read / ((performance.now() - started) / 1000));
+      }
+      measurements.push({
+        metric: `readAll (${read.toLocaleString('en')} events, decoded envelopes; median of ${ROUNDS} passes)`,
+        value: median(readAllRounds),
+        unit: 'events/s',
+        ...(targets.readAll ? { target: { atLeast: targets.readAll } } : {}),
+        note: `passes: ${roundsNote(readAllRounds)}`,
+      });
 
       // 4. Projection catch-up into a read model (a per-stream counter).
       const { readModels, label: readModelsLabel, cleanup: cleanupReadModels } = await openReadModels();
@@ -132,7 +161,7 @@ export const eventStoreSuite = (label: string, open: () => Promise<{ adapter: Ev
     }
     return {
       name: `event-store/${label}`,
-      description: `Event-store port on ${label}: 64 concurrent callers appending one event each with an exact expected revision; 300 appends of 1,000 events; readAll of everything; a counter projection catching up from 0 with checkpoint and read model committed per 1,000-event batch.`,
+      description: `Event-store port on ${label}: 64 concurrent callers appending one event each with an exact expected revision; 300 appends of 1,000 events (3 rounds of 100, median reported); readAll of everything (3 passes, median reported); a counter projection catching up from 0 with checkpoint and read model committed per 1,000-event batch.`,
       measurements,
     };
   },
