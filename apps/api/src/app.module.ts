@@ -25,6 +25,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggerModule.forRoot({
+          // No per-request logger middleware: it ran every request through Nest's Express-style
+          // middleware layer (middie) and an AsyncLocalStorage, whose promise hooks (Node 20)
+          // then fire on every promise in the process. Request-scoped log lines carry the
+          // request id themselves (ProblemDetailsFilter). See docs/adr/0019.
+          forRoutes: [],
           pinoHttp: {
             level: config.logLevel,
             // The correlation id was set on the raw request by Fastify (see bootstrap.ts).

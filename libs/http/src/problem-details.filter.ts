@@ -36,7 +36,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   constructor(private readonly exposeInternals: boolean) {}
 
-  toProblem(error: unknown): { problem: ProblemDetails; headers: Record<string, string> } {
+  /** `request`: who asked, for the log line of an unexpected error (the id is the X-Request-Id answered). */
+  toProblem(error: unknown, request?: { id?: string; method?: string; url?: string }): { problem: ProblemDetails; headers: Record<string, string> } {
     if (error instanceof ProblemException) {
       const { headers, ...extensions } = error.extensions;
       return { problem: problemDetails(error.code, error.detail, extensions), headers: headers ?? {} };
@@ -84,7 +85,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (typeof status === 'number' && status >= 400 && status < 500 && HTTP_CODES[status]) {
       return { problem: problemDetails(HTTP_CODES[status] as ProblemCode, (error as Error).message), headers: {} };
     }
-    this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    const where = request ? `${request.method ?? '?'} ${request.url?.split('?')[0] ?? '?'} (request ${request.id ?? 'unknown'}): ` : '';
+    this.logger.error(where + (error instanceof Error ? (error.stack ?? error.message) : String(error)));
     const detail = this.exposeInternals && error instanceof Error ? error.message : 'an unexpected error occurred; it was logged';
     return { problem: problemDetails('INTERNAL_ERROR', detail), headers: {} };
   }
@@ -93,7 +95,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const { problem, headers } = this.toProblem(error);
+    const { problem, headers } = this.toProblem(error, request);
     if (request?.url) problem.instance = request.url.split('?')[0] as string;
     void reply.status(problem.status).headers(headers).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }

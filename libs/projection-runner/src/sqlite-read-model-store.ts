@@ -35,6 +35,9 @@ interface PendingTransaction {
   reject: (error: unknown) => void;
 }
 
+/** Page cache per connection, in SQLite's negative-KiB form: 64 MiB. */
+const READ_MODEL_CACHE_KIB = -65_536;
+
 /** At most this many transactions share one commit (bounds the latency of the first one). */
 export const READ_MODEL_GROUP_COMMIT_MAX = 64;
 
@@ -74,10 +77,15 @@ export class SqliteReadModelStore implements ReadModelStore {
     // A read model can always be rebuilt from the log, so NORMAL is safe; FULL is available.
     this.writer.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.writer.pragma('busy_timeout = 5000');
+    // SQLite's default page cache is 2 MB; read models carry several indexes per table (the
+    // ledger's postings have six) and every write touches a page of each. 64 MB (as for the
+    // event store) keeps them in memory: inserts into ledger_postings ~33 → ~27 µs each.
+    this.writer.pragma(`cache_size = ${READ_MODEL_CACHE_KIB}`);
     this.writer.defaultSafeIntegers(true);
     // ':memory:' databases are private to a connection: share the writer in that case (tests).
     this.reader = path === ':memory:' ? this.writer : new Database(path, { readonly: false });
     this.reader.pragma('busy_timeout = 5000');
+    if (this.reader !== this.writer) this.reader.pragma(`cache_size = ${READ_MODEL_CACHE_KIB}`);
     this.reader.defaultSafeIntegers(true);
     this.checkpointer = options.checkpointer?.attach(this.writer, path) ?? null;
     this.writes = new StatementCache(this.writer);
