@@ -17,6 +17,9 @@ import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 
+/** Every request is logged (pino-http's request log) at these levels only. */
+const logsRequests = (config: AttestConfig) => config.logLevel === 'debug' || config.logLevel === 'trace';
+
 /** The API: infrastructure, then one module per feature (vertical slices). */
 @Module({})
 export class AppModule {
@@ -25,16 +28,17 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggerModule.forRoot({
-          // No per-request logger middleware: it ran every request through Nest's Express-style
-          // middleware layer (middie) and an AsyncLocalStorage, whose promise hooks (Node 20)
-          // then fire on every promise in the process. Request-scoped log lines carry the
-          // request id themselves (ProblemDetailsFilter). See docs/adr/0019.
-          forRoutes: [],
+          // No per-request logger middleware unless requests are logged (debug, trace): it ran
+          // every request through Nest's Express-style middleware layer (middie) and an
+          // AsyncLocalStorage, whose promise hooks (Node 20) then fire on every promise in the
+          // process. Request-scoped log lines carry the request id themselves
+          // (ProblemDetailsFilter). See docs/adr/0019.
+          ...(logsRequests(config) ? {} : { forRoutes: [] }),
           pinoHttp: {
             level: config.logLevel,
             // The correlation id was set on the raw request by Fastify (see bootstrap.ts).
             genReqId: (request) => (request as { id?: string }).id ?? 'unknown',
-            autoLogging: config.logLevel === 'debug' || config.logLevel === 'trace',
+            autoLogging: logsRequests(config),
             redact: ['req.headers.authorization', 'req.headers.cookie'],
           },
         }),
