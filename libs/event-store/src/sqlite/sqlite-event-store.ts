@@ -73,6 +73,9 @@ const INSERT_CHUNKS = [256, 128, 64, 32, 16, 8, 4, 2, 1] as const;
 const COLUMNS =
   'position, event_id, stream_id, stream_revision, type, schema_version, data, pii, recorded_at, correlation_id, causation_id, actor';
 
+/** Placeholder `data` of an envelope being built, replaced before the page is returned. */
+const EMPTY_DATA: JsonObject = Object.freeze({}) as JsonObject;
+
 /** The SQL function that turns one row into an envelope (see `EnvelopeCollector`). */
 const ENVELOPE_FUNCTION = 'attest_envelope';
 
@@ -86,6 +89,8 @@ const ENVELOPE_FUNCTION = 'attest_envelope';
  */
 export class EnvelopeCollector {
   private built: StoredEvent[] = [];
+  /** The `data` texts of `built`, in the same order, parsed together when the statement is done. */
+  private dataTexts: string[] = [];
 
   readonly build = (
     position: bigint,
@@ -102,6 +107,7 @@ export class EnvelopeCollector {
     actor: string,
   ): number => {
     const index = this.built.length;
+    this.dataTexts.push(data);
     this.built.push({
       globalPosition: position,
       eventId,
@@ -109,7 +115,7 @@ export class EnvelopeCollector {
       streamRevision,
       type,
       schemaVersion: Number(schemaVersion),
-      data: JSON.parse(data) as JsonObject,
+      data: EMPTY_DATA,
       pii: pii === null ? null : (JSON.parse(pii) as JsonObject),
       metadata: { recordedAt, correlationId, causationId, actor },
     });
@@ -119,12 +125,22 @@ export class EnvelopeCollector {
   /** Runs a statement selecting `attest_envelope(...)` and returns its envelopes in row order. */
   read(statement: Statement, params: readonly unknown[]): StoredEvent[] {
     const built: StoredEvent[] = [];
+    const dataTexts: string[] = [];
     this.built = built;
+    this.dataTexts = dataTexts;
     let indexes: number[];
     try {
       indexes = statement.all(...params) as number[];
     } finally {
       this.built = [];
+      this.dataTexts = [];
+    }
+    // One JSON.parse for the page's `data` sections instead of one per row: each call has a
+    // fixed cost, and readAll of small events went ~470k → ~500k events/s (ADR 0015). Every
+    // text is JSON the store itself wrote, so the joined array is valid JSON whenever each is.
+    if (dataTexts.length > 0) {
+      const parsed = JSON.parse(`[${dataTexts.join(',')}]`) as JsonObject[];
+      for (let i = 0; i < built.length; i++) (built[i] as StoredEvent).data = parsed[i] as JsonObject;
     }
     let inOrder = indexes.length === built.length;
     for (let i = 0; inOrder && i < indexes.length; i++) inOrder = indexes[i] === i;
