@@ -7,6 +7,7 @@ import { generateKek } from '@attest/crypto-shredding';
 import { SqliteEventStore } from '@attest/event-store';
 import { apiCpuSeconds, startApiProcess } from './lib/api-process';
 import { Benchmark, BenchResult, percentile } from './lib/report';
+import { seededRandom } from '../test/support/random';
 
 const WALLETS = 10_000;
 const CONNECTIONS = 64;
@@ -30,14 +31,6 @@ const post = (agent: Agent, port: number, path: string, headers: Record<string, 
     req.on('error', reject);
     req.end(body);
   });
-
-/** A small deterministic PRNG (mulberry32) so runs pick the same pairs. */
-const prng = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-  return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-};
 
 interface TipsVariant {
   name: string;
@@ -75,7 +68,7 @@ const tipsBenchmark = (variant: TipsVariant): Benchmark => ({
         const bearer: string[] = [];
         for (let i = 0; i < WALLETS; i++) bearer.push(`Bearer ${await tokens.mint({ role: 'subject', id: `w${i}` })}`);
 
-        const random = prng(42);
+        const random = seededRandom(42); // the same pairs on every run
         const latencies: number[] = [];
         const accepted = new Set<string>();
         let refused = 0;

@@ -5,6 +5,7 @@ import { PostgresReadModelStore, ReadModelStore, SqliteReadModelStore } from '@a
 import { createThrowawayDatabase, ThrowawayDatabase } from '../../test/support/postgres';
 import { balancesProjection } from './balances.projection';
 import { trialBalance, trialBalanceTotalAt } from './balances.queries';
+import { seededRandom } from '../../test/support/random';
 
 /**
  * `trialBalanceTotalAt` (current balances minus what was posted later) against `trialBalance`
@@ -36,13 +37,7 @@ describe('trialBalanceTotalAt', () => {
   });
 
   it('equals the sum of every posting up to the instant, balanced or not', async () => {
-    let seed = 3;
-    const next = () => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-    };
+    const next = seededRandom(3);
     const accounts = ['user:a:wallet:CNY', 'user:b:wallet:CNY', 'platform:commission:CNY', 'processor:clearing:CNY', 'user:c:wallet:USD'];
     const kindOf = (account: string) => account.split(':').filter((_, i) => i !== 1 || !account.startsWith('user:')).slice(0, 2).join(':');
     const posted = new Map<string, bigint>();

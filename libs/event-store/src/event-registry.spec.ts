@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { seededRandom } from '../../../test/support/random';
 import { bigintString } from './codecs';
 import { InvalidEvent } from './errors';
 import { defineEvent, EventRegistry, toStoredForm } from './event-registry';
@@ -85,8 +86,7 @@ describe('EventRegistry.encode', () => {
   });
 
   it('agrees with zod encode on random events, valid and not', () => {
-    let seed = 7;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = seededRandom(7);
     const pick = <T,>(values: T[]): T => values[Math.floor(random() * values.length)] as T;
     for (let n = 0; n < 500; n++) {
       const count = 1 + Math.floor(random() * 3);

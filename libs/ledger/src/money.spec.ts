@@ -1,4 +1,5 @@
 import { AMOUNT_MINOR_MAX, commissionFee, Currency, CURRENCIES, CURRENCY_CODES, formatAmount, parseAmount, ParseAmountResult, parseLimits } from './money';
+import { seededRandom } from '../../../test/support/random';
 
 /** The grammar as a regular expression: what parseAmount, read character by character, must agree with. */
 const byRegex = (value: string, currency: Currency): ParseAmountResult => {
@@ -32,13 +33,7 @@ describe('money', () => {
     },
   );
   it('agrees with the grammar as a regular expression on every kind of string (random and edge cases)', () => {
-    let seed = 11;
-    const next = () => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-    };
+    const next = seededRandom(11);
     const alphabet = ['0', '0', '1', '5', '9', '9', '.', '.', '-', '+', 'e', ' ', '٣', 'x'];
     const values = ['0', '0.0', '0.00', '0.000', '00', '0.', '.0', '1', '1.0', '1.00', '1.000', '10000000000000.00', '10000000000000.01', '9999999999999.99'];
     values.push('999999999999999999', '9999999999999999999', '999999999999999999.00', '1000000000000000', '1000000000000001', '123456789012345678.9', '0.000000000000000001');

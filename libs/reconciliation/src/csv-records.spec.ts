@@ -1,5 +1,6 @@
 import { Parser } from 'csv-parse';
 import { CsvRecord, CsvRecordReader, SETTLEMENT_LINE_BYTES_MAX } from './csv-records';
+import { seededRandom as random } from '../../../test/support/random';
 
 /** Every record of `bytes` read in the given chunks. */
 const records = (bytes: Buffer, cuts: number[] = []): CsvRecord[] => {
@@ -24,14 +25,6 @@ const reference = (bytes: Buffer): CsvRecord[] => {
   parser.write(bytes);
   parser.end();
   return out;
-};
-
-/** A small deterministic generator (mulberry32): the random files are the same on every run. */
-const random = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
 };
 
 describe('CsvRecordReader', () => {

@@ -1,5 +1,6 @@
 import { LedgerItem, matchGroups, MatchItem, MatchOptions, matchSorted, StagedRow, UnsortedInput } from './matcher';
-import { event, keyOrder, random, row, shuffle } from './testing/fixtures';
+import { seededRandom as random } from '../../../test/support/random';
+import { event, keyOrder, row, shuffle } from './testing/fixtures';
 
 const classes = (items: MatchItem[]) => items.map((item) => [item.class, item.reference, item.lines, item.entryIds]);
 

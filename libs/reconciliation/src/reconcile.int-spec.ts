@@ -1,5 +1,6 @@
 import { LedgerItem, MatchItem, matchSorted, StagedRow } from './matcher';
-import { event, keyOrder, random, row, shuffle } from './testing/fixtures';
+import { seededRandom as random } from '../../../test/support/random';
+import { event, keyOrder, row, shuffle } from './testing/fixtures';
 import { Reconciliation } from './reconcile';
 import { canonicalLine, itemToLine } from './report';
 import { SettlementStaging, STAGING_PARTITIONS } from './staging/settlement-staging';

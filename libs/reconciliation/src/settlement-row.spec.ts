@@ -1,4 +1,5 @@
 import { parseInstant, validateFields, validateRow } from './settlement-row';
+import { seededRandom as random } from '../../../test/support/random';
 
 /** The grammar as a regular expression, and the calendar by Date.parse's round trip: what parseInstant must agree with. */
 const byRegex = (value: string): number | null => {
@@ -10,14 +11,6 @@ const byRegex = (value: string): number | null => {
   const ms = Date.parse(iso);
   // Date.parse rolls 2026-02-30 over to March: a real calendar time prints back the same.
   return Number.isNaN(ms) || new Date(ms).toISOString() !== iso ? null : ms;
-};
-
-/** A small deterministic generator (mulberry32): the random strings are the same on every run. */
-const random = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
 };
 
 describe('parseInstant', () => {

@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue, StoredEvent } from '@attest/event-store';
+import { seededRandom } from '../../../../test/support/random';
 
 /**
  * Seeded, deterministic JSON for the canonical-entry specs: the hand-written RFC 8785 serializer
@@ -7,17 +8,6 @@ import type { JsonObject, JsonValue, StoredEvent } from '@attest/event-store';
  * control character, DEL, U+2028/9, non-ASCII, surrogate pairs (which sort differently by UTF-16
  * code unit than by code point) and lone surrogates; numbers from the ECMAScript edge cases.
  */
-export const seededRandom = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  // mulberry32
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 const CHARS = [
   ...'abcxyzABZ019 _-:/.',

@@ -1,5 +1,6 @@
 import canonicalize from 'canonicalize';
-import { randomJson, seededRandom } from '../testing/random-json';
+import { seededRandom } from '../../../../test/support/random';
+import { randomJson } from '../testing/random-json';
 import { jcs } from './jcs';
 
 /*

@@ -23,14 +23,6 @@ export const event = (entryId: string, reference: string, amountMinor: bigint, e
   ...extra,
 });
 
-/** A small deterministic generator (mulberry32): the random inputs are the same on every run. */
-export const random = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-};
-
 export const shuffle = <T>(values: T[], next: () => number): T[] => {
   for (let i = values.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
