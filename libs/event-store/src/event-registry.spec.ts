@@ -19,6 +19,8 @@ const Moved = defineEvent({
       postings: z.array(posting).min(1),
       memo: z.string().max(10).optional(),
       tags: z.array(z.string()).nullable(),
+      /** Not strict: zod's encode strips unknown keys here. */
+      meta: z.object({ source: z.string() }).optional(),
     })
     .refine((d) => d.postings.reduce((sum, p) => sum + p.amountMinor, 0n) === d.amountMinor, { message: 'postings add up', path: ['postings'] }),
   pii: z.strictObject({ note: z.string() }).nullable(),
@@ -67,6 +69,8 @@ describe('EventRegistry.encode', () => {
     ['a number where a bigint belongs', { ...valid, amountMinor: 150 }, null],
     ['a bigint too long for the stored form', { ...valid, amountMinor: 10n ** 40n, postings: [{ debit: 'a', credit: 'b', amountMinor: 10n ** 40n }] }, null],
     ['an unknown key', { ...valid, extra: true }, null],
+    ['an unknown key where the schema strips it', { ...valid, meta: { source: 'app', extra: 1n } }, null],
+    ['a non-strict object without unknown keys', { ...valid, meta: { source: 'app' } }, null],
     ['a missing key', { subjectId: 's1', amountMinor: 1n, tags: null }, null],
     ['a Date where a string belongs', { ...valid, memo: new Date(0) }, null],
     ['an invalid pii section', valid, { note: 1 }],
