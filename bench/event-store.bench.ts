@@ -6,7 +6,7 @@ import { EventStore, EventStoreAdapter, NewEvent, PostgresEventStore, SqliteEven
 import { testRegistry } from '@attest/event-store/testing/test-events';
 import { PostgresReadModelStore, Projection, ProjectionRunner, ReadModelStore, SqliteReadModelStore } from '@attest/projection-runner';
 import { createThrowawayDatabase } from '../test/support/postgres';
-import { Benchmark, BenchResult } from './lib/report';
+import { Benchmark, BenchResult, percentile } from './lib/report';
 
 const actor = 'system:bench';
 const metadata = () => ({ recordedAt: new Date().toISOString(), correlationId: uuidv7(), causationId: null, actor });
@@ -25,7 +25,7 @@ const rawEvent = (i: number): NewEvent => ({
  * median of three is reported with every round's value beside it.
  */
 const ROUNDS = 3;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 const roundsNote = (values: number[]) => values.map((v) => Math.round(v).toLocaleString('en')).join(', ');
 
 interface OpenedReadModels {

@@ -163,8 +163,10 @@ export class EnvelopeCollector {
  * on an event a power cut could still take away. One fsync in flight at a time; groups
  * committed meanwhile share the next one. SQLite recovers a WAL up to its last complete commit
  * frame, and with NORMAL it syncs the WAL before every checkpoint and the database after, so an
- * fsynced commit is as durable as with `synchronous=FULL`. Global position is the rowid order; SQLite has one writer at a time, so a reader can
- * never see position N+1 while N is still uncommitted (no in-flight gap to guard against).
+ * fsynced commit is as durable as with `synchronous=FULL`.
+ *
+ * Global position is the rowid order; SQLite has one writer at a time, so a reader can never see
+ * position N+1 while N is still uncommitted (no in-flight gap to guard against).
  */
 export class SqliteEventStore implements EventStoreAdapter {
   readonly kind = 'sqlite';
