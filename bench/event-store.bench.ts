@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { EventStore, EventStoreAdapter, NewEvent, PostgresEventStore, SqliteEventStore, WalCheckpointer } from '@attest/event-store';
 import { testRegistry } from '@attest/event-store/testing/test-events';
-import { PostgresReadModelStore, Projection, ProjectionRunner, ReadModelStore, SqliteReadModelStore } from '@attest/projection-runner';
+import { PostgresReadModelStore, Projection, PROJECTION_BATCH_SIZE, ProjectionRunner, ReadModelStore, SqliteReadModelStore } from '@attest/projection-runner';
 import { createThrowawayDatabase } from '../test/support/postgres';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 
@@ -161,7 +161,7 @@ export const eventStoreSuite = (label: string, open: () => Promise<{ adapter: Ev
     }
     return {
       name: `event-store/${label}`,
-      description: `Event-store port on ${label}: 64 concurrent callers appending one event each with an exact expected revision; 300 appends of 1,000 events (3 rounds of 100, median reported); readAll of everything (3 passes, median reported); a counter projection catching up from 0 with checkpoint and read model committed per 1,000-event batch.`,
+      description: `Event-store port on ${label}: 64 concurrent callers appending one event each with an exact expected revision; 300 appends of 1,000 events (3 rounds of 100, median reported); readAll of everything (3 passes, median reported); a counter projection catching up from 0 with checkpoint and read model committed per batch (the runner's ${PROJECTION_BATCH_SIZE.toLocaleString('en')} events).`,
       measurements,
     };
   },

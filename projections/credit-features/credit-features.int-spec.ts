@@ -194,6 +194,28 @@ describe('credit features projection', () => {
     });
   });
 
+  it('window edges to the millisecond: an event at asOf counts, one a millisecond later does not, one exactly 30 days before is 90-day only', async () => {
+    await appendAt(store, day(3), consentGranted('e1', 'c1', day(3)));
+    const asOf = new Date(Date.UTC(2026, 3, 10, 12, 0, 0, 500)).toISOString();
+    const thirtyDaysBefore = new Date(Date.parse(asOf) - 30 * 86_400_000).toISOString();
+    const thirtyDaysBeforePlus1 = new Date(Date.parse(asOf) - 30 * 86_400_000 + 1).toISOString();
+    const atAsOf = await tip(asOf, 'e1', 'x1', 1_000n);
+    await tip(new Date(Date.parse(asOf) + 1).toISOString(), 'e1', 'x2', 2_000n);
+    const oldest = await tip(thirtyDaysBefore, 'e1', 'x3', 4_000n);
+    await tip(thirtyDaysBeforePlus1, 'e1', 'x4', 8_000n);
+    await caughtUp();
+    const features = (await featuresOf('e1', 'bureau', asOf)).currencies[0]?.features;
+    expect(features).toMatchObject({
+      tipsSentCount30d: { value: '2' },
+      tipsSentVolume30d: { value: '90.00' },
+      tipsSentCount90d: { value: '3' },
+      tipsSentVolume90d: { value: '130.00' },
+      daysSinceLastActivity: { value: '0' },
+    });
+    // Lineage spans the oldest and the newest counted events (positions, in log order).
+    expect(features?.['tipsSentCount90d']?.lineage).toEqual({ sourceEvents: 3, fromPosition: atAsOf.toString(), toPosition: (oldest + 2n).toString() });
+  });
+
   describe('consent state kept in memory between batches', () => {
     /** The handled events of the log after `after`, as the runner hands them (stored). */
     const storedAfter = async (after: bigint): Promise<StoredEvent[]> => {

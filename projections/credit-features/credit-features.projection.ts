@@ -18,8 +18,9 @@ import { Contribution, contributionOf, CONTRIBUTING_TYPES, storedContributionOf 
  * - a withdrawal DELETEs the subject's rows for that recipient: the data is gone from the read
  *   model, not hidden, and a rebuild replays the same withdrawal at the same position, so it can
  *   never bring them back; after re-consent only new events count;
- * - lineage is exact (each row carries its global position), and `asOf` is a filter on the
- *   event time of the rows that exist (see README: why keeping rows beats replaying the log).
+ * - lineage is exact (each row carries its global position, which names its event), and `asOf`
+ *   is a filter on the event time of the rows that exist (`occurred_at`, the event's recordedAt in
+ *   epoch milliseconds; see README: why keeping rows beats replaying the log).
  *
  * Auxiliary tables keep what the windows need, inside the read model (no event-store reads in
  * apply): each subject's grants and withdrawals to named recipients (no personal data), and the
@@ -38,9 +39,9 @@ const INSERT_ROWS_MAX = 500;
 const LOOKUP_KEYS_MAX = 500;
 
 /** Contribution rows about to be inserted, flat: ROW_VALUES values per row, in INSERT_COLUMNS order (subject and recipient first). */
-type PendingRows = Array<string | bigint | null>;
-const INSERT_COLUMNS = '(subject_id, recipient_id, position, currency, kind, amount_minor, counterparty_id, occurred_at, event_id)';
-const ROW_VALUES = 9;
+type PendingRows = Array<string | number | bigint | null>;
+const INSERT_COLUMNS = '(subject_id, recipient_id, position, currency, kind, amount_minor, counterparty_id, occurred_at)';
+const ROW_VALUES = 8;
 
 /** A subject's kept consent events (what CONSENTS_TABLE stores), their fold and the recipients they name. */
 interface SubjectEntry {
@@ -203,7 +204,7 @@ const insertStatements = new Map<number, string>();
 const insertStatement = (rows: number): string => {
   let sql = insertStatements.get(rows);
   if (sql === undefined) {
-    sql = `INSERT INTO ${CONTRIBUTIONS_TABLE} ${INSERT_COLUMNS} VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+    sql = `INSERT INTO ${CONTRIBUTIONS_TABLE} ${INSERT_COLUMNS} VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
        ON CONFLICT (subject_id, recipient_id, position) DO NOTHING`;
     insertStatements.set(rows, sql);
   }
@@ -223,7 +224,7 @@ const withoutRowsOf = (rows: PendingRows, subjectId: string, recipientId: string
   const kept: PendingRows = [];
   for (let i = 0; i < rows.length; i += ROW_VALUES) {
     if (rows[i] === subjectId && rows[i + 1] === recipientId) continue;
-    for (let j = i; j < i + ROW_VALUES; j++) kept.push(rows[j] as string | bigint | null);
+    for (let j = i; j < i + ROW_VALUES; j++) kept.push(rows[j] as string | number | bigint | null);
   }
   return kept;
 };
@@ -304,8 +305,7 @@ const applyEvents = async (input: ReadonlyArray<RecordedEvent | StoredEvent>, tx
         contribution.kind,
         contribution.amountMinor,
         contribution.counterpartyId,
-        event.metadata.recordedAt,
-        event.eventId,
+        Date.parse(event.metadata.recordedAt),
       );
     }
   }
@@ -333,13 +333,14 @@ const applyEvents = async (input: ReadonlyArray<RecordedEvent | StoredEvent>, tx
 
 export const creditFeaturesProjection: Projection = {
   name: CREDIT_FEATURES_PROJECTION,
-  version: 1,
+  // 2: contributions keep their event time as epoch milliseconds and no event id (ADR 0017).
+  version: 2,
   input: 'stored',
   handles: [...CONTRIBUTING_TYPES, 'ConsentGranted', 'ConsentWithdrawn', ...CATALOGUE_EVENT_TYPES],
   schema: [
     `CREATE TABLE IF NOT EXISTS ${CONTRIBUTIONS_TABLE} (
        subject_id TEXT NOT NULL, recipient_id TEXT NOT NULL, position BIGINT NOT NULL, currency TEXT NOT NULL, kind TEXT NOT NULL,
-       amount_minor BIGINT NOT NULL, counterparty_id TEXT, occurred_at TEXT NOT NULL, event_id TEXT NOT NULL,
+       amount_minor BIGINT NOT NULL, counterparty_id TEXT, occurred_at BIGINT NOT NULL,
        PRIMARY KEY (subject_id, recipient_id, position))`,
     `CREATE TABLE IF NOT EXISTS ${CONSENTS_TABLE} (subject_id TEXT PRIMARY KEY, events_json TEXT NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS ${CATALOGUE_TABLE} (position BIGINT PRIMARY KEY, event_json TEXT NOT NULL)`,

@@ -58,8 +58,8 @@ const merge = (a: Lineage, b: Lineage): Lineage => ({
   toPosition: a.toPosition === null ? b.toPosition : b.toPosition === null ? a.toPosition : a.toPosition > b.toPosition ? a.toPosition : b.toPosition,
 });
 
-const daysBefore = (asOf: string, days: number): string => new Date(Date.parse(asOf) - days * DAY_MS).toISOString();
-const wholeDays = (from: string, to: string): bigint => BigInt(Math.floor((Date.parse(to) - Date.parse(from)) / DAY_MS));
+/** Whole days from one instant to another, both in epoch milliseconds (as `occurred_at` stores them), rounded down. */
+const wholeDays = (fromMs: number, toMs: number): bigint => BigInt(Math.floor((toMs - fromMs) / DAY_MS));
 
 interface FlowRow {
   currency: string;
@@ -87,8 +87,9 @@ interface Flow {
  * per currency and kind), whatever the subject's history length; no row is read one by one.
  */
 export const queryCreditFeatures = async (db: ReadModelQueries, subjectId: string, recipientId: string, asOf: string): Promise<CreditFeatures> => {
-  const since30 = daysBefore(asOf, WINDOW_DAYS['30d']);
-  const since90 = daysBefore(asOf, WINDOW_DAYS['90d']);
+  const asOfMs = Date.parse(asOf);
+  const since30 = asOfMs - WINDOW_DAYS['30d'] * DAY_MS;
+  const since90 = asOfMs - WINDOW_DAYS['90d'] * DAY_MS;
   const flows = await db.all<FlowRow>(
     `SELECT currency, kind,
        SUM(CASE WHEN occurred_at > ? THEN 1 ELSE 0 END) AS count30,
@@ -99,21 +100,21 @@ export const queryCreditFeatures = async (db: ReadModelQueries, subjectId: strin
      FROM ${CONTRIBUTIONS_TABLE}
      WHERE subject_id = ? AND recipient_id = ? AND occurred_at > ? AND occurred_at <= ?
      GROUP BY currency, kind`,
-    since30, since30, since30, since30, subjectId, recipientId, since90, asOf,
+    since30, since30, since30, since30, subjectId, recipientId, since90, asOfMs,
   );
   const counterparties = await db.all<{ currency: string; distinct_count: unknown; events: unknown; first: unknown; last: unknown }>(
     `SELECT currency, COUNT(DISTINCT counterparty_id) AS distinct_count, COUNT(*) AS events, MIN(position) AS first, MAX(position) AS last
      FROM ${CONTRIBUTIONS_TABLE}
      WHERE subject_id = ? AND recipient_id = ? AND occurred_at > ? AND occurred_at <= ? AND counterparty_id IS NOT NULL
      GROUP BY currency`,
-    subjectId, recipientId, since90, asOf,
+    subjectId, recipientId, since90, asOfMs,
   );
-  const lifetimes = await db.all<{ currency: string; events: unknown; first_at: string; last_at: string; first: unknown; last: unknown }>(
+  const lifetimes = await db.all<{ currency: string; events: unknown; first_at: unknown; last_at: unknown; first: unknown; last: unknown }>(
     `SELECT currency, COUNT(*) AS events, MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at, MIN(position) AS first, MAX(position) AS last
      FROM ${CONTRIBUTIONS_TABLE}
      WHERE subject_id = ? AND recipient_id = ? AND occurred_at <= ?
      GROUP BY currency`,
-    subjectId, recipientId, asOf,
+    subjectId, recipientId, asOfMs,
   );
 
   const currencies: CurrencyFeatures[] = [];
@@ -144,8 +145,8 @@ export const queryCreditFeatures = async (db: ReadModelQueries, subjectId: strin
     // Integer basis points, rounded down: no floating point anywhere in a feature value.
     derived('reversalRatio90d', reversible.count === 0n ? null : (reversals.count * 10_000n) / reversible.count, merge(reversals.lineage, reversible.lineage));
     const lifeLineage = lineage(life.events, life.first, life.last);
-    derived('accountAgeDays', wholeDays(life.first_at, asOf), lifeLineage);
-    derived('daysSinceLastActivity', wholeDays(life.last_at, asOf), lifeLineage);
+    derived('accountAgeDays', wholeDays(Number(big(life.first_at)), asOfMs), lifeLineage);
+    derived('daysSinceLastActivity', wholeDays(Number(big(life.last_at)), asOfMs), lifeLineage);
     currencies.push({ currency, features });
   }
   return { subjectId, recipientId, asOf, definitionsVersion: CREDIT_FEATURE_DEFINITIONS_VERSION, currencies };

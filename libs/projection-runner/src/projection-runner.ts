@@ -1,4 +1,4 @@
-import { EventStore, RecordedEvent, StoredEvent, Subscription } from '@attest/event-store';
+import { EventStore, RecordedEvent, StoredEvent, Subscription, SUBSCRIPTION_BATCH_SIZE_MAX } from '@attest/event-store';
 import { Projection } from './projection';
 import { ReadModelQueries, ReadModelStore } from './read-model-store';
 
@@ -40,7 +40,13 @@ interface Running {
 const CHECKPOINTS_DDL = `CREATE TABLE IF NOT EXISTS projection_checkpoints (
   name TEXT PRIMARY KEY, version INTEGER NOT NULL, position BIGINT NOT NULL, updated_at TEXT NOT NULL)`;
 
-export const PROJECTION_BATCH_SIZE = 1_000;
+/**
+ * Events per projection batch (one read-model transaction with its checkpoint). Live batches are
+ * whatever arrived since the last one; this bounds catch-up and rebuilds, where larger batches
+ * mean fewer commits and fewer rewrites of the same index pages (ADR 0017: the credit-features
+ * rebuild ~9–12% faster at 10,000 than at 1,000). The subscription's own cap.
+ */
+export const PROJECTION_BATCH_SIZE = SUBSCRIPTION_BATCH_SIZE_MAX;
 export const WAIT_TIMEOUT_MS_MAX = 30_000;
 
 /**
