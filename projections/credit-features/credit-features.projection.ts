@@ -219,11 +219,22 @@ const insertRows = async (tx: ReadModelQueries, rows: PendingRows): Promise<void
   }
 };
 
-/** The pending rows without those of one subject and recipient (a purge in the same batch). */
-const withoutRowsOf = (rows: PendingRows, subjectId: string, recipientId: string): PendingRows => {
+/** Key of a subject and recipient in `purgedBefore` (ids are opaque: no spaces). */
+const purgeKey = (subjectId: string, recipientId: string): string => `${subjectId} ${recipientId}`;
+
+/**
+ * The pending rows without those a purge later in the same batch dropped: a row of a subject and
+ * recipient is kept only if it was gathered after that pair's last purge (`purgedBefore` holds,
+ * per pair, the number of rows pending when it was last purged). One pass at the end of the
+ * batch, instead of copying the pending rows at every purge (a rebuild's withdrawals come in
+ * bursts: with 10,000-event batches that copying was ~6% of the rebuild).
+ */
+const withoutPurgedRows = (rows: PendingRows, purgedBefore: ReadonlyMap<string, number>): PendingRows => {
+  if (purgedBefore.size === 0) return rows;
   const kept: PendingRows = [];
   for (let i = 0; i < rows.length; i += ROW_VALUES) {
-    if (rows[i] === subjectId && rows[i + 1] === recipientId) continue;
+    const before = purgedBefore.get(purgeKey(rows[i] as string, rows[i + 1] as string));
+    if (before !== undefined && i / ROW_VALUES < before) continue;
     for (let j = i; j < i + ROW_VALUES; j++) kept.push(rows[j] as string | number | bigint | null);
   }
   return kept;
@@ -255,7 +266,8 @@ const applyEvents = async (input: ReadonlyArray<RecordedEvent | StoredEvent>, tx
     for (const subjectId of missing) subjects.set(subjectId, loaded.get(subjectId) ?? null);
   }
   const dirty = new Map<string, SubjectEntry>();
-  let pending: PendingRows = [];
+  const pending: PendingRows = [];
+  const purgedBefore = new Map<string, number>();
 
   for (const step of steps) {
     if (step.kind === 'catalogue') {
@@ -285,7 +297,7 @@ const applyEvents = async (input: ReadonlyArray<RecordedEvent | StoredEvent>, tx
       if (kept.type === 'ConsentWithdrawn' && purgesFeatures(kept, catalogue.state)) {
         const recipientId = kept.data.recipientId;
         if (recipientId !== null) {
-          pending = withoutRowsOf(pending, subjectId, recipientId);
+          purgedBefore.set(purgeKey(subjectId, recipientId), pending.length / ROW_VALUES);
           await tx.run(`DELETE FROM ${CONTRIBUTIONS_TABLE} WHERE subject_id = ? AND recipient_id = ?`, subjectId, recipientId);
         }
       }
@@ -310,7 +322,7 @@ const applyEvents = async (input: ReadonlyArray<RecordedEvent | StoredEvent>, tx
     }
   }
 
-  await insertRows(tx, pending);
+  await insertRows(tx, withoutPurgedRows(pending, purgedBefore));
   for (const [subjectId, entry] of dirty) {
     await tx.run(
       `INSERT INTO ${CONSENTS_TABLE} (subject_id, events_json) VALUES (?, ?)
@@ -333,15 +345,18 @@ const applyEvents = async (input: ReadonlyArray<RecordedEvent | StoredEvent>, tx
 
 export const creditFeaturesProjection: Projection = {
   name: CREDIT_FEATURES_PROJECTION,
-  // 2: contributions keep their event time as epoch milliseconds and no event id (ADR 0017).
+  // 2: contributions keep their event time as epoch milliseconds and no event id, clustered on their key (ADR 0017).
   version: 2,
   input: 'stored',
   handles: [...CONTRIBUTING_TYPES, 'ConsentGranted', 'ConsentWithdrawn', ...CATALOGUE_EVENT_TYPES],
-  schema: [
+  // SQLite: the contributions are clustered on their key (WITHOUT ROWID), so a subject's rows for
+  // a recipient sit together and a feature read touches a page or two instead of one table page
+  // per row (~28 → ~21 µs per read of the three aggregates, ADR 0017). PostgreSQL keeps a heap.
+  schema: (dialect) => [
     `CREATE TABLE IF NOT EXISTS ${CONTRIBUTIONS_TABLE} (
        subject_id TEXT NOT NULL, recipient_id TEXT NOT NULL, position BIGINT NOT NULL, currency TEXT NOT NULL, kind TEXT NOT NULL,
        amount_minor BIGINT NOT NULL, counterparty_id TEXT, occurred_at BIGINT NOT NULL,
-       PRIMARY KEY (subject_id, recipient_id, position))`,
+       PRIMARY KEY (subject_id, recipient_id, position))${dialect === 'sqlite' ? ' WITHOUT ROWID' : ''}`,
     `CREATE TABLE IF NOT EXISTS ${CONSENTS_TABLE} (subject_id TEXT PRIMARY KEY, events_json TEXT NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS ${CATALOGUE_TABLE} (position BIGINT PRIMARY KEY, event_json TEXT NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), consents_token TEXT NOT NULL)`,
