@@ -226,8 +226,8 @@ const purgeKey = (subjectId: string, recipientId: string): string => `${subjectI
  * The pending rows without those a purge later in the same batch dropped: a row of a subject and
  * recipient is kept only if it was gathered after that pair's last purge (`purgedBefore` holds,
  * per pair, the number of rows pending when it was last purged). One pass at the end of the
- * batch, instead of copying the pending rows at every purge (a rebuild's withdrawals come in
- * bursts: with 10,000-event batches that copying was ~6% of the rebuild).
+ * batch, instead of copying the pending rows at every purge, which grows with the batch size
+ * times the purges in it (10,000-event batches, withdrawals in bursts).
  */
 const withoutPurgedRows = (rows: PendingRows, purgedBefore: ReadonlyMap<string, number>): PendingRows => {
   if (purgedBefore.size === 0) return rows;
