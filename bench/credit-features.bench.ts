@@ -12,7 +12,7 @@ import { ProjectionRunner, SqliteReadModelStore } from '@attest/projection-runne
 import { CREDIT_FEATURES_PROJECTION, creditFeaturesProjection } from '@attest/projections/credit-features/credit-features.projection';
 import { appendCatalogue, NOTICE_V1 } from '@attest/projections/credit-features/testing/events';
 import { runLoad } from './lib/load';
-import { ApiProcess, startApiProcess, waitCaughtUp } from './lib/api-process';
+import { ApiProcess, apiCpuSeconds, startApiProcess, waitCaughtUp } from './lib/api-process';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 
 /**
@@ -221,10 +221,16 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
         const partner = await tokens.mint({ role: 'partner', id: 'bureau-svc', recipientId: 'bureau' });
         await waitCaughtUp(api);
         console.log(`  API ready (all projections caught up on ${seeded.head.toLocaleString('en')} events) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        let apiCpuBefore = 0;
+        let clientCpuBefore = process.cpuUsage();
         const { seconds, latencies, statuses } = await runLoad({
           connections: CONNECTIONS,
           warmupSeconds: WARMUP_SECONDS,
           seconds: SERVE_SECONDS,
+          onMeasuringStart: async () => {
+            apiCpuBefore = await apiCpuSeconds(api as ApiProcess);
+            clientCpuBefore = process.cpuUsage();
+          },
           send: async (n) => {
             const subject = `u${Math.floor(Math.random() * SERVE_SUBJECTS)}`;
             // Every 20th read declares social ranking: refused (and recorded) as PURPOSE_INCOMPATIBLE.
@@ -232,6 +238,8 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
             return (await get(port, `/v1/credit-features/${subject}?purpose=${purpose}`, partner)).status;
           },
         });
+        const clientCpu = process.cpuUsage(clientCpuBefore);
+        const apiCpu = (await apiCpuSeconds(api)) - apiCpuBefore;
         const unexpected = [...statuses.entries()].filter(([status]) => status !== 200 && status !== 403);
         if (unexpected.length > 0) throw new Error(`unexpected statuses ${JSON.stringify(unexpected)}`);
         return {
@@ -245,6 +253,10 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
             { metric: 'feature reads', value: latencies.length / seconds, unit: 'requests/s', target: { atLeast: 5_000 }, note: `${statuses.get(200) ?? 0} served, ${statuses.get(403) ?? 0} refused` },
             { metric: 'read p50', value: percentile(latencies, 50), unit: 'ms' },
             { metric: 'read p99', value: percentile(latencies, 99), unit: 'ms', target: { atMost: 25 } },
+            // Where the two cores went (as in ledger/tips): the API's CPU time per read, all its
+            // threads, and the load generator's, over the measuring window.
+            { metric: 'API CPU time per read', value: (apiCpu * 1e6) / latencies.length, unit: 'µs' },
+            { metric: 'load generator CPU time per read', value: (clientCpu.user + clientCpu.system) / latencies.length, unit: 'µs' },
           ],
         };
       } finally {
