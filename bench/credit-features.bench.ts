@@ -11,7 +11,7 @@ import { LEDGER_EVENTS, walletAccount, walletStreamId } from '@attest/ledger';
 import { ProjectionRunner, SqliteReadModelStore } from '@attest/projection-runner';
 import { CREDIT_FEATURES_PROJECTION, creditFeaturesProjection } from '@attest/projections/credit-features/credit-features.projection';
 import { appendCatalogue, NOTICE_V1 } from '@attest/projections/credit-features/testing/events';
-import { runLoad } from './lib/load';
+import { cpuWindow, runLoad } from './lib/load';
 import { ApiProcess, apiCpuSeconds, startApiProcess, waitCaughtUp } from './lib/api-process';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 
@@ -94,7 +94,7 @@ const templates = (registry: EventRegistry) => {
  * days (round 0: a deposit each; later rounds: a tip to another subject, i.e. TipSent on the
  * payer's wallet and TipReceived on the payee's), withdrawals on day 60 and re-consents on day 80.
  */
-export const seed = async (dataDir: string, subjects: number, ledgerEvents: number): Promise<{ head: number; ledger: number; consent: number }> => {
+const seed = async (dataDir: string, subjects: number, ledgerEvents: number): Promise<{ head: number; ledger: number; consent: number }> => {
   const registry = new EventRegistry().register(...CONSENT_EVENTS, ...LEDGER_EVENTS);
   const adapter = new SqliteEventStore({ path: join(dataDir, 'events.sqlite'), synchronous: 'NORMAL' });
   await appendCatalogue(new EventStore(adapter, registry), at(0));
@@ -146,7 +146,7 @@ export const seed = async (dataDir: string, subjects: number, ledgerEvents: numb
   return { head, ledger, consent };
 };
 
-export const rebuild = async (dataDir: string) => {
+const rebuild = async (dataDir: string) => {
   const registry = new EventRegistry().register(...CONSENT_EVENTS, ...LEDGER_EVENTS);
   const store = new EventStore(new SqliteEventStore({ path: join(dataDir, 'events.sqlite'), synchronous: 'NORMAL' }), registry);
   const readModels = new SqliteReadModelStore(join(dataDir, 'bench-read-models.sqlite'));
@@ -221,16 +221,13 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
         const partner = await tokens.mint({ role: 'partner', id: 'bureau-svc', recipientId: 'bureau' });
         await waitCaughtUp(api);
         console.log(`  API ready (all projections caught up on ${seeded.head.toLocaleString('en')} events) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-        let apiCpuBefore = 0;
-        let clientCpuBefore = process.cpuUsage();
+        const running = api;
+        const cpu = cpuWindow(() => apiCpuSeconds(running));
         const { seconds, latencies, statuses } = await runLoad({
           connections: CONNECTIONS,
           warmupSeconds: WARMUP_SECONDS,
           seconds: SERVE_SECONDS,
-          onMeasuringStart: async () => {
-            apiCpuBefore = await apiCpuSeconds(api as ApiProcess);
-            clientCpuBefore = process.cpuUsage();
-          },
+          onMeasuringStart: cpu.start,
           send: async (n) => {
             const subject = `u${Math.floor(Math.random() * SERVE_SUBJECTS)}`;
             // Every 20th read declares social ranking: refused (and recorded) as PURPOSE_INCOMPATIBLE.
@@ -238,8 +235,7 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
             return (await get(port, `/v1/credit-features/${subject}?purpose=${purpose}`, partner)).status;
           },
         });
-        const clientCpu = process.cpuUsage(clientCpuBefore);
-        const apiCpu = (await apiCpuSeconds(api)) - apiCpuBefore;
+        const { serverMicros, clientMicros } = await cpu.perRequest(latencies.length);
         const unexpected = [...statuses.entries()].filter(([status]) => status !== 200 && status !== 403);
         if (unexpected.length > 0) throw new Error(`unexpected statuses ${JSON.stringify(unexpected)}`);
         return {
@@ -255,8 +251,8 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
             { metric: 'read p99', value: percentile(latencies, 99), unit: 'ms', target: { atMost: 25 } },
             // Where the two cores went (as in ledger/tips): the API's CPU time per read, all its
             // threads, and the load generator's, over the measuring window.
-            { metric: 'API CPU time per read', value: (apiCpu * 1e6) / latencies.length, unit: 'µs' },
-            { metric: 'load generator CPU time per read', value: (clientCpu.user + clientCpu.system) / latencies.length, unit: 'µs' },
+            { metric: 'API CPU time per read', value: serverMicros, unit: 'µs' },
+            { metric: 'load generator CPU time per read', value: clientMicros, unit: 'µs' },
           ],
         };
       } finally {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { generateKey } from '@attest/auth';
 import { generateKek } from '@attest/crypto-shredding';
 import { apiCpuSeconds, startApiProcess } from './lib/api-process';
-import { runLoad } from './lib/load';
+import { cpuWindow, runLoad } from './lib/load';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 
 /**
@@ -40,28 +40,23 @@ const send = (agent: Agent, port: number, method: 'GET' | 'POST', path: string, 
 const measure = async (port: number, method: 'GET' | 'POST', path: string, serverCpu: () => Promise<number>) => {
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   try {
-    let cpuBefore = 0;
-    let clientBefore = process.cpuUsage();
+    const cpu = cpuWindow(serverCpu);
     const result = await runLoad({
       connections: CONNECTIONS,
       warmupSeconds: 2,
       seconds: SECONDS,
       send: (n) => send(agent, port, method, path, method === 'POST' ? JSON.stringify({ n }) : undefined),
-      onMeasuringStart: async () => {
-        cpuBefore = await serverCpu();
-        clientBefore = process.cpuUsage();
-      },
+      onMeasuringStart: cpu.start,
     });
-    const client = process.cpuUsage(clientBefore);
-    const server = (await serverCpu()) - cpuBefore;
+    const { serverMicros, clientMicros } = await cpu.perRequest(result.latencies.length);
     const ok = result.statuses.get(200) ?? 0;
     if (ok !== result.latencies.length) throw new Error(`non-200 answers: ${JSON.stringify([...result.statuses])}`);
     return {
       rate: result.latencies.length / result.seconds,
       p50: percentile(result.latencies, 50),
       p99: percentile(result.latencies, 99),
-      serverMicros: (server * 1e6) / result.latencies.length,
-      clientMicros: (client.user + client.system) / result.latencies.length,
+      serverMicros,
+      clientMicros,
     };
   } finally {
     agent.destroy();

@@ -6,6 +6,7 @@ import { generateKey, parseKeys, TokenService } from '@attest/auth';
 import { generateKek } from '@attest/crypto-shredding';
 import { SqliteEventStore } from '@attest/event-store';
 import { apiCpuSeconds, startApiProcess } from './lib/api-process';
+import { cpuWindow } from './lib/load';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 import { seededRandom } from '../test/support/random';
 
@@ -74,8 +75,8 @@ const tipsBenchmark = (variant: TipsVariant): Benchmark => ({
         let refused = 0;
         let failed = 0;
         let sequence = 0;
-        const cpuBefore = await apiCpuSeconds(api);
-        const clientCpuBefore = process.cpuUsage();
+        const cpu = cpuWindow(() => apiCpuSeconds(api));
+        await cpu.start();
         const deadline = performance.now() + DURATION_MS;
         const started = performance.now();
         await Promise.all(
@@ -101,9 +102,7 @@ const tipsBenchmark = (variant: TipsVariant): Benchmark => ({
           }),
         );
         const seconds = (performance.now() - started) / 1000;
-        const clientCpu = process.cpuUsage(clientCpuBefore);
-        const apiCpu = (await apiCpuSeconds(api)) - cpuBefore;
-        const requests = latencies.length;
+        const { serverMicros, clientMicros } = await cpu.perRequest(latencies.length);
         latencies.sort((a, b) => a - b);
 
         // Every 2xx tip is in the store exactly once (read from the file once the API has stopped).
@@ -125,8 +124,8 @@ const tipsBenchmark = (variant: TipsVariant): Benchmark => ({
             { metric: 'latency p99', value: percentile(latencies, 99), unit: 'ms', target: { atMost: 25 } },
             // Where the two cores went: the API's CPU time per request (all its threads) and the
             // load generator's, which shares the machine.
-            { metric: 'API CPU time per request', value: (apiCpu * 1e6) / requests, unit: 'µs' },
-            { metric: 'load generator CPU time per request', value: ((clientCpu.user + clientCpu.system) / requests), unit: 'µs' },
+            { metric: 'API CPU time per request', value: serverMicros, unit: 'µs' },
+            { metric: 'load generator CPU time per request', value: clientMicros, unit: 'µs' },
           ],
         };
       } finally {

@@ -46,3 +46,25 @@ export const runLoad = async (options: {
   latencies.sort((a, b) => a - b);
   return { seconds, latencies, statuses };
 };
+
+/**
+ * CPU time spent by the server and by this process (the load generator) over a measuring window:
+ * `start()` as the window opens, `perRequest(requests)` once it has closed. `serverCpuSeconds`
+ * reads the server's cumulative CPU seconds (all its threads).
+ */
+export const cpuWindow = (serverCpuSeconds: () => Promise<number>) => {
+  let serverBefore = 0;
+  let clientBefore = process.cpuUsage();
+  return {
+    start: async (): Promise<void> => {
+      serverBefore = await serverCpuSeconds();
+      clientBefore = process.cpuUsage();
+    },
+    /** Microseconds of CPU per request, server and load generator. */
+    perRequest: async (requests: number): Promise<{ serverMicros: number; clientMicros: number }> => {
+      const client = process.cpuUsage(clientBefore);
+      const server = (await serverCpuSeconds()) - serverBefore;
+      return { serverMicros: (server * 1e6) / requests, clientMicros: (client.user + client.system) / requests };
+    },
+  };
+};

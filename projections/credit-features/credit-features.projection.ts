@@ -235,7 +235,7 @@ const withoutPurgedRows = (rows: PendingRows, purgedBefore: ReadonlyMap<string, 
   for (let i = 0; i < rows.length; i += ROW_VALUES) {
     const before = purgedBefore.get(purgeKey(rows[i] as string, rows[i + 1] as string));
     if (before !== undefined && i / ROW_VALUES < before) continue;
-    for (let j = i; j < i + ROW_VALUES; j++) kept.push(rows[j] as string | number | bigint | null);
+    for (let j = i; j < i + ROW_VALUES; j++) kept.push(rows[j] as PendingRows[number]);
   }
   return kept;
 };
