@@ -356,6 +356,28 @@ describe('data share gate', () => {
     given(refused).when(shareCommand({ shareId: 's9' })).thenRejects('NO_CONSENT', []);
   });
 
+  it('remembers every share of a long history, and recording one never changes an earlier state', () => {
+    // Every partner read is a share, so a subject's stream grows with each read for years.
+    let state = subjectDecider.evolve(subjectDecider.initialState(), c1);
+    const states = [state];
+    for (let i = 0; i < 2_000; i++) {
+      const [shared] = subjectDecider.decide(shareCommand({ shareId: `read-${i}` }), state).events;
+      if (shared?.type !== 'DataShared') throw new Error(`read ${i} was not shared`);
+      state = subjectDecider.evolve(state, shared);
+      states.push(state);
+    }
+    expect(state.shares.size).toBe(2_000);
+    expect(state.consents.get('c1')?.sharesCount).toBe(2_000);
+    // A retry of any earlier read is answered from the history and records nothing.
+    for (const i of [0, 999, 1_999]) expect(subjectDecider.decide(shareCommand({ shareId: `read-${i}` }), state)).toMatchObject({ kind: 'accepted', events: [] });
+    // The same share id for another request is refused, however old it is.
+    expect(subjectDecider.decide(shareCommand({ shareId: 'read-0', purposeId: 'credit-limit-decision' }), state)).toMatchObject({ kind: 'rejected', failure: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+    // Structural sharing must not leak: the state before read 1,000 knows nothing of it.
+    expect(states[1_000]?.shares.size).toBe(1_000);
+    expect(states[1_000]?.shares.has(`bureau/read-1000`)).toBe(false);
+    expect(states[1_001]?.shares.has(`bureau/read-1000`)).toBe(true);
+  });
+
   it('refuses unknown purposes and recipients without recording (bad input, not a share attempt)', () => {
     given([c1]).when(shareCommand({ purposeId: 'nope' })).thenRejects('PURPOSE_NOT_FOUND', []);
     given([c1]).when(shareCommand({ recipientId: 'nope' })).thenRejects('RECIPIENT_NOT_FOUND', []);
