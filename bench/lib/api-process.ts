@@ -1,4 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ApiProcess {
@@ -104,6 +105,24 @@ export const waitCaughtUp = async (api: ApiProcess, timeoutMs = 1_200_000): Prom
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error('the API did not catch up in time');
+};
+
+let clockTicksPerSecond: number | null = null;
+
+/**
+ * CPU seconds (user + system) the API's main thread (its event loop) has used so far, from
+ * /proc (Linux). A Node API saturates when this one thread does, whatever the process total
+ * says, so this is the budget a request path must fit (ADR 0020). Clock-tick resolution (10 ms
+ * at 100 Hz), which is 0.1% over a 10 s window. Null where /proc is not available.
+ */
+export const apiMainThreadCpuSeconds = (api: ApiProcess): number | null => {
+  const pid = api.child.pid;
+  if (pid === undefined || process.platform !== 'linux') return null;
+  clockTicksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces): state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
 };
 
 /** CPU seconds (user + system) the API process has used so far, from its Prometheus endpoint. */

@@ -50,21 +50,29 @@ export const runLoad = async (options: {
 /**
  * CPU time spent by the server and by this process (the load generator) over a measuring window:
  * `start()` as the window opens, `perRequest(requests)` once it has closed. `serverCpuSeconds`
- * reads the server's cumulative CPU seconds (all its threads).
+ * reads the server's cumulative CPU seconds (all its threads); `serverMainThreadCpuSeconds`, if
+ * given, those of its main thread alone.
  */
-export const cpuWindow = (serverCpuSeconds: () => Promise<number>) => {
+export const cpuWindow = (serverCpuSeconds: () => Promise<number>, serverMainThreadCpuSeconds?: () => number | null) => {
   let serverBefore = 0;
+  let mainBefore: number | null = null;
   let clientBefore = process.cpuUsage();
   return {
     start: async (): Promise<void> => {
       serverBefore = await serverCpuSeconds();
+      mainBefore = serverMainThreadCpuSeconds?.() ?? null;
       clientBefore = process.cpuUsage();
     },
-    /** Microseconds of CPU per request, server and load generator. */
-    perRequest: async (requests: number): Promise<{ serverMicros: number; clientMicros: number }> => {
+    /**
+     * Microseconds of CPU per request: the server (all threads), its main thread when a reader
+     * was given (null otherwise), and the load generator.
+     */
+    perRequest: async (requests: number): Promise<{ serverMicros: number; mainThreadMicros: number | null; clientMicros: number }> => {
       const client = process.cpuUsage(clientBefore);
+      const mainAfter = serverMainThreadCpuSeconds?.() ?? null;
       const server = (await serverCpuSeconds()) - serverBefore;
-      return { serverMicros: (server * 1e6) / requests, clientMicros: (client.user + client.system) / requests };
+      const mainThreadMicros = mainBefore === null || mainAfter === null ? null : ((mainAfter - mainBefore) * 1e6) / requests;
+      return { serverMicros: (server * 1e6) / requests, mainThreadMicros, clientMicros: (client.user + client.system) / requests };
     },
   };
 };
