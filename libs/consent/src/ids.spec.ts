@@ -15,6 +15,7 @@ describe('deterministicEventId', () => {
     const id = deterministicEventId('subject', 'u1', 'share', 'bureau', 's-1');
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(deterministicEventId('subject', 'u1', 'share', 'bureau', 's-2')).not.toBe(id);
-    expect(deterministicEventId('subject', 'u1', 'share', 'bureauS', '-1')).not.toBe(id);
+    // Same characters, split differently ('bureau' + 's-1' vs 'bureaus' + '-1'): the separator keeps them apart.
+    expect(deterministicEventId('subject', 'u1', 'share', 'bureaus', '-1')).not.toBe(id);
   });
 });
