@@ -47,6 +47,10 @@ export const startTestApp = async (env: Record<string, string> = {}): Promise<Te
       ATTEST_DATA_DIR: dataDir,
       ATTEST_JWT_KEYS: generateKey('test').encoded,
       ATTEST_KEKS: generateKek('test-kek'),
+      // The suite runs projections on the test's event loop: a projection worker thread would
+      // compile the whole module graph again under ts-node for every app. The worker mode (the
+      // embedded store's default) has its own e2e spec, projection-worker.e2e-spec.ts.
+      ATTEST_PROJECTIONS: 'inline',
       ...storeEnv,
       ...env,
     });

@@ -34,8 +34,13 @@ const environment = z
     /** `off` exists only to measure the cost of encryption (benchmarks); refused outside test mode. */
     ATTEST_PII_ENCRYPTION: z.enum(['on', 'off']).default('on'),
     ATTEST_JWT_ACTIVE_KID: z.string().min(1).optional(),
-    /** `inline`: the API runs the projections; `external`: apps/projector does (server stores). */
-    ATTEST_PROJECTIONS: z.enum(['inline', 'external']).default('inline'),
+    /**
+     * Where the projections run. `worker` (the default with the embedded store and SQLite read
+     * models): on a worker thread of the API process, off the event loop that serves requests
+     * (docs/adr/0021); `inline`: on the API's event loop; `external`: apps/projector does
+     * (server stores).
+     */
+    ATTEST_PROJECTIONS: z.enum(['inline', 'external', 'worker']).optional(),
     /** Live projections gather appends for this long before a read-model transaction (throughput vs. freshness). */
     ATTEST_PROJECTION_LINGER_MS: z.coerce.number().int().min(0).max(100).default(5),
     /** Readiness fails when a projection is more than this many events behind the head. */
@@ -77,7 +82,9 @@ const environment = z
     if (env.ATTEST_MODE === 'production' && !env.ATTEST_JWT_KEYS)
       ctx.addIssue({ code: 'custom', path: ['ATTEST_JWT_KEYS'], message: 'is required in production mode (no built-in secret is ever used)' });
     if (env.ATTEST_STORE === 'sqlite' && env.ATTEST_PROJECTIONS === 'external')
-      ctx.addIssue({ code: 'custom', path: ['ATTEST_PROJECTIONS'], message: 'the embedded store runs its projections inline' });
+      ctx.addIssue({ code: 'custom', path: ['ATTEST_PROJECTIONS'], message: 'the embedded store runs its projections in its own process (worker or inline)' });
+    if (env.ATTEST_PROJECTIONS === 'worker' && (env.ATTEST_STORE !== 'sqlite' || env.ATTEST_READ_MODELS === 'postgres'))
+      ctx.addIssue({ code: 'custom', path: ['ATTEST_PROJECTIONS'], message: 'worker is for the embedded store with SQLite read models (server stores use apps/projector: external)' });
     if (env.ATTEST_READ_MODELS === 'postgres' && !env.ATTEST_POSTGRES_URL)
       ctx.addIssue({ code: 'custom', path: ['ATTEST_POSTGRES_URL'], message: 'is required when ATTEST_READ_MODELS=postgres' });
   });
@@ -106,8 +113,14 @@ export interface AttestConfig {
   logLevel: Environment['LOG_LEVEL'];
   readYourWritesTimeoutMs: number;
   readyLagEventsMax: number;
-  projections: 'inline' | 'external';
+  projections: 'inline' | 'external' | 'worker';
   projectionLingerMs: number;
+  /**
+   * Set only inside the projection worker thread (ATTEST_PROJECTIONS=worker), never from the
+   * environment: this context runs the projections over a follower view of the log, visible up
+   * to this position at start, and starts nothing else that writes events.
+   */
+  projectionWorker?: { visibleUpTo: bigint };
   auth: { keys: string | undefined; activeKid: string | undefined; issuer: string; audience: string };
   ledger: { tipLimits: string; commissionBasisPoints: number; friendRequestHoldSeconds: number };
   audit: {
@@ -159,7 +172,7 @@ export const loadConfig = (source: Record<string, string | undefined> = process.
     logLevel: env.LOG_LEVEL,
     readYourWritesTimeoutMs: env.ATTEST_READ_YOUR_WRITES_TIMEOUT_MS,
     readyLagEventsMax: env.ATTEST_READY_LAG_EVENTS_MAX,
-    projections: env.ATTEST_PROJECTIONS,
+    projections: env.ATTEST_PROJECTIONS ?? (env.ATTEST_STORE === 'sqlite' && readModels === 'sqlite' ? 'worker' : 'inline'),
     projectionLingerMs: env.ATTEST_PROJECTION_LINGER_MS,
     auth: { keys: env.ATTEST_JWT_KEYS, activeKid: env.ATTEST_JWT_ACTIVE_KID, issuer: env.ATTEST_JWT_ISSUER, audience: env.ATTEST_JWT_AUDIENCE },
     ledger: {

@@ -25,6 +25,18 @@ export class ProjectionLagging extends Error {
   }
 }
 
+/**
+ * Projections run somewhere else in this process (a worker thread) that this runner drives:
+ * it starts them, asks for rebuilds, stops them, and hears every status change. See
+ * apps/api/src/infrastructure/projection-worker and docs/adr/0021.
+ */
+export interface RemoteProjections {
+  /** Starts them; resolves once every projection has started (caught up or not). */
+  start(onStatus: (statuses: readonly ProjectionStatus[]) => void): Promise<void>;
+  rebuild(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
 interface Waiter {
   position: bigint;
   resolve: () => void;
@@ -56,21 +68,27 @@ export const WAIT_TIMEOUT_MS_MAX = 30_000;
 export class ProjectionRunner {
   private readonly running = new Map<string, Running>();
   private onFailure: (name: string, error: unknown) => void = () => undefined;
+  private readonly statusListeners = new Set<(statuses: readonly ProjectionStatus[]) => void>();
   private follower: NodeJS.Timeout | null = null;
 
   /**
    * `inline`: this process runs the projections (the embedded store, or the projector app).
    * `external`: another process (apps/projector) runs them; this one only follows their
    * checkpoints in the shared read-model database, for read-your-writes and health.
+   * `remote`: `remote` runs them (a worker thread of this process); this runner starts, rebuilds
+   * and stops them through it and follows the statuses it reports.
    */
   constructor(
     private readonly store: EventStore,
     private readonly readModels: ReadModelStore,
-    readonly mode: 'inline' | 'external' = 'inline',
+    readonly mode: 'inline' | 'external' | 'remote' = 'inline',
     private readonly followIntervalMs = 25,
     /** Live batching: wait this long after a wake-up before reading (see SubscribeOptions.lingerMs). */
     private readonly lingerMs = 0,
-  ) {}
+    private readonly remote: RemoteProjections | null = null,
+  ) {
+    if ((mode === 'remote') !== (remote !== null)) throw new Error('a remote runner needs its RemoteProjections, and only it');
+  }
 
   register(...projections: Projection[]): this {
     for (const projection of projections) {
@@ -89,12 +107,49 @@ export class ProjectionRunner {
     this.onFailure = listener;
   }
 
+  /**
+   * Inline: calls `listener` with the projections whose status changed (a batch applied, a start,
+   * a failure), synchronously, as it happens; a projection worker forwards them to the runner
+   * that drives it.
+   */
+  onStatusChange(listener: (statuses: readonly ProjectionStatus[]) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  private changed(running: Running): void {
+    if (this.statusListeners.size === 0) return;
+    const status = [{ ...running.status }];
+    for (const listener of this.statusListeners) listener(status);
+  }
+
+  /** Remote: the statuses the remote runner reported; wakes the waiters they satisfy. */
+  private followRemote(statuses: readonly ProjectionStatus[]): void {
+    for (const status of statuses) {
+      const running = this.running.get(status.name);
+      if (!running || status.version !== running.projection.version) continue;
+      const failedNow = status.state === 'failed' && running.status.state !== 'failed';
+      running.status = { ...status };
+      const still: Waiter[] = [];
+      for (const waiter of running.waiters) {
+        if (waiter.position <= status.position) waiter.resolve();
+        else still.push(waiter);
+      }
+      running.waiters = still;
+      if (failedNow) this.onFailure(status.name, new Error(status.error ?? 'failed'));
+    }
+  }
+
   get names(): string[] {
     return [...this.running.keys()];
   }
 
   /** Prepares every projection (rebuilding those whose version changed) and starts them. */
   async start(names: readonly string[] = this.names): Promise<void> {
+    if (this.remote) {
+      await this.remote.start((statuses) => this.followRemote(statuses));
+      return;
+    }
     await this.readModels.exec(CHECKPOINTS_DDL);
     if (this.mode === 'external') {
       await this.follow();
@@ -130,8 +185,10 @@ export class ProjectionRunner {
     running.subscription = this.store.subscribeToAll({ afterPosition: position, batchSizeMax: PROJECTION_BATCH_SIZE, lingerMs: this.lingerMs }, async (batch) => {
       await this.applyBatch(running, handled, batch);
     });
+    this.changed(running);
     running.subscription.done.catch((error: unknown) => {
       running.status = { ...running.status, state: 'failed', error: error instanceof Error ? error.message : String(error) };
+      this.changed(running);
       this.onFailure(projection.name, error);
     });
   }
@@ -184,6 +241,7 @@ export class ProjectionRunner {
       else still.push(waiter);
     }
     running.waiters = still;
+    this.changed(running);
   }
 
   /** External mode: read every projection's committed checkpoint and wake the waiters it satisfies. */
@@ -260,6 +318,10 @@ export class ProjectionRunner {
   async rebuild(name: string): Promise<void> {
     if (this.mode === 'external') throw new Error('rebuild runs where the projections run (the projector)');
     const running = this.get(name);
+    if (this.remote) {
+      await this.remote.rebuild(name);
+      return;
+    }
     await running.subscription?.stop();
     running.subscription = null;
     await this.reset(running.projection);
@@ -270,6 +332,11 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     if (this.follower) clearInterval(this.follower);
     this.follower = null;
+    if (this.remote) {
+      await this.remote.stop();
+      for (const running of this.running.values()) if (running.status.state === 'running') running.status.state = 'stopped';
+      return;
+    }
     for (const running of this.running.values()) {
       await running.subscription?.stop();
       running.subscription = null;

@@ -1,4 +1,4 @@
-import { Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Inject, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { AttestConfig } from '@attest/config';
 import { EventRegistry } from '@attest/event-store';
 import { AUDIT_EVENTS, loadSigningKey } from '@attest/audit';
@@ -34,6 +34,7 @@ export class AuditModule implements OnModuleInit, OnApplicationBootstrap {
     private readonly registry: EventRegistry,
     private readonly runner: ProjectionRunner,
     private readonly checkpoints: CheckpointService,
+    @Inject(ATTEST_CONFIG) private readonly config: AttestConfig,
   ) {}
 
   onModuleInit(): void {
@@ -42,6 +43,8 @@ export class AuditModule implements OnModuleInit, OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // The projection worker thread appends nothing: the API thread issues the checkpoints.
+    if (this.config.projectionWorker) return;
     await this.checkpoints.start();
   }
 }

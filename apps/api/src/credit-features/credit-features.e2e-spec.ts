@@ -1,58 +1,28 @@
 import { EventStore, RecordedEvent } from '@attest/event-store';
-import { noticeTextHash, subjectStream } from '@attest/consent';
-import { CREDIT_NOTICE_TEXT_V1, noticeV1, PURPOSES, RECIPIENTS, validCollection } from '@attest/consent/testing/fixtures';
+import { subjectStream } from '@attest/consent';
 import { ProjectionRunner, ReadModelStore } from '@attest/projection-runner';
 import { CREDIT_FEATURE_DEFINITIONS_VERSION } from '@attest/projections/credit-features/credit-features.definitions';
 import { CREDIT_FEATURES_PROJECTION } from '@attest/projections/credit-features/credit-features.projection';
 import { countContributions } from '@attest/projections/credit-features/credit-features.queries';
 import { READ_MODEL_STORE } from '../infrastructure/infrastructure.module';
 import { LedgerFixture, startLedgerApp } from '../ledger/test/ledger-fixture';
+import { creditHelpers } from './test/credit-fixture';
 
 /** Credit features over HTTP: the share gate in front, the consent windows behind, role scoping around. */
 describe('credit features over HTTP', () => {
   let t: LedgerFixture;
   let store: EventStore;
-  const V1 = { noticeId: 'credit-sharing', version: 1, textHash: noticeTextHash(CREDIT_NOTICE_TEXT_V1) };
-  const partner = (recipientId: string) => t.bearer('partner', `${recipientId}-svc`, recipientId);
-  const read = async (subjectId: string, query: Record<string, string>, recipientId = 'bureau') =>
-    t.http().get(`/v1/credit-features/${subjectId}`).query(query).set('authorization', await partner(recipientId));
-  const grant = async (subjectId: string, consentId: string, recipientId = 'bureau') => {
-    const response = await t
-      .http()
-      .post(`/v1/subjects/${subjectId}/consents`)
-      .set('authorization', await t.bearer('subject', subjectId))
-      .send({ consentId, purposeId: 'credit-scoring', recipientId, notice: V1, language: 'en', collection: validCollection() });
-    expect(response.status).toBe(201);
-  };
-  const withdraw = async (subjectId: string, withdrawalId: string, consentId: string) => {
-    const response = await t.http().post(`/v1/subjects/${subjectId}/consents/withdraw`).set('authorization', await t.bearer('subject', subjectId)).send({ withdrawalId, consentId });
-    expect(response.status).toBe(200);
-  };
-  const tip = async (payer: string, payee: string, value: string) => {
-    const response = await t.tip(payer, payee, value);
-    expect(response.status).toBe(201);
-  };
+  const { publishCatalogue, read, grant, withdraw, tip, sentCount } = creditHelpers(() => t);
   const subjectEvents = async (subjectId: string): Promise<RecordedEvent[]> => {
     const events: RecordedEvent[] = [];
     for await (const event of store.readStream(subjectStream(subjectId))) events.push(event);
     return events;
   };
-  const sentCount = (body: { currencies: Array<{ features: Record<string, { value: string | null }> }> }) => body.currencies[0]?.features['tipsSentCount90d']?.value ?? null;
 
   beforeAll(async () => {
     t = await startLedgerApp();
     store = t.app.get(EventStore);
-    const operator = await t.bearer('operator', 'ops-1');
-    for (const p of PURPOSES.filter((p) => p.purposeId !== 'credit-scoring'))
-      expect((await t.http().put(`/v1/purposes/${p.purposeId}`).set('authorization', operator).send({ description: p.description, sensitive: p.sensitive, compatibleWith: [] })).status).toBe(200);
-    const scoring = PURPOSES.find((p) => p.purposeId === 'credit-scoring');
-    expect(
-      (await t.http().put('/v1/purposes/credit-scoring').set('authorization', operator).send({ description: scoring?.description, sensitive: true, compatibleWith: ['credit-limit-decision'] })).status,
-    ).toBe(200);
-    for (const r of RECIPIENTS)
-      expect((await t.http().put(`/v1/recipients/${r.recipientId}`).set('authorization', operator).send({ name: r.name, contact: r.contact, jurisdiction: r.jurisdiction })).status).toBe(200);
-    const { noticeId, ...body } = noticeV1;
-    expect((await t.http().post(`/v1/notices/${noticeId}/versions`).set('authorization', operator).send(body)).status).toBe(201);
+    await publishCatalogue();
     for (const user of ['cf1', 'cf2', 'cf3']) expect((await t.deposit(user, '1000.00')).status).toBe(201);
   });
   afterAll(() => t.close());

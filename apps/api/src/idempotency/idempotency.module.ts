@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { AttestConfig } from '@attest/config';
-import { WalCheckpointer } from '@attest/event-store';
+import { checkpointing } from '../infrastructure/store.factory';
 import { ProblemException } from '@attest/http';
 import { IDEMPOTENCY_KEY_PATTERN, Idempotency, IdempotencyStore, SqliteIdempotencyStore } from '@attest/idempotency';
 
@@ -40,7 +40,7 @@ export class IdempotencyModule implements OnApplicationShutdown {
     return {
       module: IdempotencyModule,
       providers: [
-        { provide: IDEMPOTENCY_STORE, useFactory: () => new SqliteIdempotencyStore(join(config.dataDir, 'idempotency.sqlite'), { checkpointer: WalCheckpointer.shared() }) },
+        { provide: IDEMPOTENCY_STORE, useFactory: () => new SqliteIdempotencyStore(join(config.dataDir, 'idempotency.sqlite'), checkpointing(config)) },
         { provide: Idempotency, inject: [IDEMPOTENCY_STORE], useFactory: (store: IdempotencyStore) => new Idempotency(store) },
       ],
       exports: [Idempotency, IDEMPOTENCY_STORE],

@@ -1,9 +1,10 @@
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AttestConfig } from '@attest/config';
 import { StreamCommandExecutor } from '@attest/decider';
-import { EventRegistry, EventStore } from '@attest/event-store';
+import { EventRegistry, EventStore, SqliteEventStore } from '@attest/event-store';
 import { ProjectionRunner, ReadModelStore } from '@attest/projection-runner';
 import { AesGcmPiiProtector, SubjectKeyStore } from '@attest/crypto-shredding';
+import { ProjectionWorkerHost } from './projection-worker/projection-worker.host';
 import { createEventStoreAdapter, createReadModelStore, createSubjectKeyStore } from './store.factory';
 
 export const ATTEST_CONFIG = Symbol('ATTEST_CONFIG');
@@ -48,7 +49,12 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
         {
           provide: ProjectionRunner,
           inject: [EventStore, READ_MODEL_STORE],
-          useFactory: (store: EventStore, readModels: ReadModelStore) => new ProjectionRunner(store, readModels, config.projections, 25, config.projectionLingerMs),
+          useFactory: (store: EventStore, readModels: ReadModelStore) => {
+            if (config.projections !== 'worker') return new ProjectionRunner(store, readModels, config.projections, 25, config.projectionLingerMs);
+            // Projections on a worker thread (docs/adr/0021); this thread follows their statuses.
+            if (!(store.adapter instanceof SqliteEventStore)) throw new Error('ATTEST_PROJECTIONS=worker needs the embedded store');
+            return new ProjectionRunner(store, readModels, 'remote', 25, config.projectionLingerMs, new ProjectionWorkerHost(config, store.adapter));
+          },
         },
         { provide: StreamCommandExecutor, inject: [EventStore], useFactory: (store: EventStore) => new StreamCommandExecutor(store) },
       ],
@@ -59,7 +65,8 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
   async onApplicationBootstrap(): Promise<void> {
     this.runner.onProjectionFailure((name, error) => this.logger.error(`projection ${name} stopped: ${String(error)}`));
     await this.runner.start();
-    this.logger.log(`event store: ${this.store.kind}; projections: ${this.runner.names.join(', ') || 'none'} (mode ${this.config.mode})`);
+    if (!this.config.projectionWorker)
+      this.logger.log(`event store: ${this.store.kind}; projections (${this.config.projections}): ${this.runner.names.join(', ') || 'none'} (mode ${this.config.mode})`);
   }
 
   async onApplicationShutdown(): Promise<void> {

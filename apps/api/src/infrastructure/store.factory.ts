@@ -15,11 +15,20 @@ const required = (value: string | undefined, variable: string): string => {
   return value;
 };
 
+/**
+ * WAL checkpoints of the API's SQLite files run on one worker thread, never inside a commit on
+ * the event loop (ADR 0018). Inside the projection worker thread: none (the API thread's
+ * checkpointer already covers the same files, and the worker's own commits are off the API's
+ * event loop anyway).
+ */
+export const checkpointing = (config: AttestConfig): { checkpointer?: WalCheckpointer } => (config.projectionWorker ? {} : { checkpointer: WalCheckpointer.shared() });
+
 export const createEventStoreAdapter = async (config: AttestConfig): Promise<EventStoreAdapter> => {
   switch (config.store) {
     case 'sqlite':
-      // WAL checkpoints run on a worker thread, never inside a commit on the event loop.
-      return new SqliteEventStore({ path: config.sqlite.eventsPath, synchronous: config.sqlite.synchronous, checkpointer: WalCheckpointer.shared() });
+      // The projection worker reads the log the API thread writes, up to what that thread has made durable.
+      if (config.projectionWorker) return new SqliteEventStore({ path: config.sqlite.eventsPath, synchronous: config.sqlite.synchronous, follower: config.projectionWorker });
+      return new SqliteEventStore({ path: config.sqlite.eventsPath, synchronous: config.sqlite.synchronous, ...checkpointing(config) });
     case 'postgres':
       // Applies pending migrations before the API accepts a request.
       return PostgresEventStore.open({ connectionString: required(config.postgresUrl, 'ATTEST_POSTGRES_URL') });
@@ -36,7 +45,7 @@ export const createEventStoreAdapter = async (config: AttestConfig): Promise<Eve
 export const createReadModelStore = async (config: AttestConfig): Promise<ReadModelStore> => {
   switch (config.readModels) {
     case 'sqlite':
-      return new SqliteReadModelStore(config.sqlite.readModelsPath, { checkpointer: WalCheckpointer.shared() });
+      return new SqliteReadModelStore(config.sqlite.readModelsPath, checkpointing(config));
     case 'postgres':
       return new PostgresReadModelStore({ connectionString: required(config.postgresUrl, 'ATTEST_POSTGRES_URL') });
     default: {

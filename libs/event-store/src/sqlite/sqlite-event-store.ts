@@ -39,6 +39,13 @@ export interface SqliteEventStoreOptions {
   readBatchSize?: number;
   /** Run WAL checkpoints on this worker thread instead of inside commits on the event loop. */
   checkpointer?: WalCheckpointer;
+  /**
+   * A read-only view of a file that another store (in another thread of this process) writes:
+   * reads of $all see nothing past `visibleUpTo`, raised by `advanceVisible` with the positions
+   * the writer has made durable (its `onDurable`), and appends are refused. The projection worker
+   * thread reads the log this way (docs/adr/0021-projections-on-a-worker-thread.md).
+   */
+  follower?: { visibleUpTo: bigint };
 }
 
 /** A group committed to the WAL, waiting for its fsync before anyone hears of it. */
@@ -47,6 +54,8 @@ interface CommittedGroup {
   outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }>;
   /** Lowest position this group wrote (null when it wrote nothing new). */
   firstPosition: bigint | null;
+  /** Highest position this group wrote (null when it wrote nothing new). */
+  lastPosition: bigint | null;
 }
 
 const POSITION_MAX = 9_223_372_036_854_775_807n;
@@ -209,6 +218,11 @@ export class SqliteEventStore implements EventStoreAdapter {
   private readonly checkpointer: WalCheckpointer | null;
   private readonly streamReads = new Map<string, Statement>();
   private readonly envelopes = new EnvelopeCollector();
+  /** Follower: the highest position readers of $all may see (see SqliteEventStoreOptions.follower). */
+  private visibleCap: bigint | null = null;
+  /** Highest position this store has published (durable, acknowledged); at open, the head. */
+  private durableHead: bigint;
+  private readonly durableListeners = new Set<(position: bigint) => void>();
 
   constructor(options: SqliteEventStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -250,6 +264,49 @@ export class SqliteEventStore implements EventStoreAdapter {
       commit: db.prepare('COMMIT'),
       rollback: db.prepare('ROLLBACK'),
     };
+    this.durableHead = this.statements.head.get() as bigint;
+    if (options.follower) this.visibleCap = options.follower.visibleUpTo;
+  }
+
+  /**
+   * Calls `listener` with the highest durable position each time appends of this store become
+   * durable (after their fsync with `FULL`), as they are acknowledged: what a follower may show.
+   */
+  onDurable(listener: (position: bigint) => void): () => void {
+    this.durableListeners.add(listener);
+    return () => this.durableListeners.delete(listener);
+  }
+
+  /** The highest position this store has made durable (the head when it was opened, at first). */
+  get durablePosition(): bigint {
+    return this.durableHead;
+  }
+
+  /** Follower only: the writer has made everything up to `position` durable; wakes subscribers. */
+  advanceVisible(position: bigint): void {
+    if (this.visibleCap === null) throw new Error('advanceVisible is for a follower store');
+    if (position <= this.visibleCap) return;
+    const after = this.visibleCap;
+    this.visibleCap = position;
+    // Every live subscriber (each projection) would read the new events on its own: read them
+    // once into the tail they read from, as the writer does with what it appends.
+    if (this.listeners.size > 0 && position - after <= BigInt(TAIL_EVENTS_MAX / 2)) this.extendTail(after, position);
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Follower: appends the events in (after, upTo] to the tail when they continue it (or it is empty). */
+  private extendTail(after: bigint, upTo: bigint): void {
+    const last = this.tail[this.tail.length - 1];
+    if (last && last.globalPosition !== after) this.tail.length = 0;
+    let cursor = after;
+    while (cursor < upTo) {
+      const page = this.readPage(cursor, this.readBatchSize);
+      const end = page[page.length - 1];
+      if (!end) break;
+      for (const event of page) this.tail.push(event);
+      cursor = end.globalPosition;
+    }
+    if (this.tail.length > TAIL_EVENTS_MAX) this.tail.splice(0, this.tail.length - TAIL_EVENTS_MAX / 2);
   }
 
   /** A read of whole envelopes (see `EnvelopeCollector`): `SELECT attest_envelope(...) FROM events WHERE <where>`. */
@@ -270,6 +327,7 @@ export class SqliteEventStore implements EventStoreAdapter {
 
   append(appends: readonly StreamAppend[]): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new StoreUnavailable('the event store is closed'));
+    if (this.visibleCap !== null) return Promise.reject(new StoreUnavailable('this store follows another writer and is read-only'));
     if (this.failed) return Promise.reject(new StoreUnavailable(`the event store stopped after a failed fsync: ${this.failed.message}`));
     return new Promise((resolve, reject) => {
       this.queue.push({ appends, resolve, reject });
@@ -322,11 +380,14 @@ export class SqliteEventStore implements EventStoreAdapter {
     this.groupCommitSizes.push(batch.length);
     if (this.groupCommitSizes.length > 10_000) this.groupCommitSizes.splice(0, 5_000);
     for (const observer of this.groupCommitObservers) observer(batch.length);
-    const group: CommittedGroup = { batch, outcomes, firstPosition: null };
+    const group: CommittedGroup = { batch, outcomes, firstPosition: null, lastPosition: null };
     for (const outcome of outcomes)
       if (outcome.ok && !outcome.result.idempotentReplay)
         for (const stream of outcome.result.streams)
-          for (const position of stream.positions) if (group.firstPosition === null || position < group.firstPosition) group.firstPosition = position;
+          for (const position of stream.positions) {
+            if (group.firstPosition === null || position < group.firstPosition) group.firstPosition = position;
+            if (group.lastPosition === null || position > group.lastPosition) group.lastPosition = position;
+          }
     if (this.durable) {
       this.unsynced.push(group);
       this.syncing ??= this.syncWal();
@@ -370,11 +431,16 @@ export class SqliteEventStore implements EventStoreAdapter {
         pending.resolve(outcome.result);
       } else pending.reject(outcome.error);
     });
+    if (group.lastPosition !== null && group.lastPosition > this.durableHead) {
+      this.durableHead = group.lastPosition;
+      for (const listener of this.durableListeners) listener(this.durableHead);
+    }
     for (const listener of this.listeners) listener();
   }
 
   /** Highest position a reader of $all may see: below this process's first unsynced write. */
   private readCap(): bigint {
+    if (this.visibleCap !== null) return this.visibleCap;
     const first = this.unsynced.find((group) => group.firstPosition !== null)?.firstPosition;
     return first === undefined || first === null ? POSITION_MAX : first - 1n;
   }

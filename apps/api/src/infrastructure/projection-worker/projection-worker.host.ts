@@ -1,0 +1,121 @@
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { AttestConfig } from '@attest/config';
+import { SqliteEventStore } from '@attest/event-store';
+import { ProjectionStatus, RemoteProjections } from '@attest/projection-runner';
+import { FromProjectionWorker, ProjectionWorkerData, ToProjectionWorker } from './protocol';
+
+/** How long a stopping worker may take to finish its batches before it is terminated. */
+export const WORKER_STOP_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs the projections on a worker thread of this process (ATTEST_PROJECTIONS=worker, the
+ * default with the embedded store; docs/adr/0021-projections-on-a-worker-thread.md).
+ *
+ * The worker opens the same SQLite files: the log as a read-only follower, the read models as
+ * their only writer. This thread keeps everything that answers requests: appends, decisions,
+ * read-model queries (through its own read connection) and read-your-writes waits, which the
+ * worker's status messages satisfy. The follower sees an event only once this thread's store has
+ * made it durable (`onDurable`, after the fsync), so no projection runs ahead of the log (ADR 0018).
+ *
+ * If the worker dies, every projection is reported failed (readiness fails, waits are refused
+ * with PROJECTION_LAGGING) and the process keeps serving what does not need them; restart it.
+ */
+export class ProjectionWorkerHost implements RemoteProjections {
+  private worker: Worker | null = null;
+  private stopping = false;
+  private exited: Promise<void> = Promise.resolve();
+  private readonly calls = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private nextCall = 1;
+  private statuses = new Map<string, ProjectionStatus>();
+
+  constructor(
+    private readonly config: AttestConfig,
+    private readonly store: SqliteEventStore,
+  ) {}
+
+  start(onStatus: (statuses: readonly ProjectionStatus[]) => void): Promise<void> {
+    if (this.worker) throw new Error('the projection worker is already running');
+    const report = (statuses: readonly ProjectionStatus[]) => {
+      for (const status of statuses) this.statuses.set(status.name, status);
+      onStatus(statuses);
+    };
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      // Read and subscribe in the same turn: no durable position can fall between the two.
+      const visibleUpTo = this.store.durablePosition;
+      const data: ProjectionWorkerData = { config: { ...this.config, projections: 'inline', projectionWorker: { visibleUpTo } } };
+      const worker = new Worker(workerEntry(), { workerData: data, execArgv: workerExecArgv(), stdout: false, stderr: false });
+      this.worker = worker;
+      const unsubscribe = this.store.onDurable((position) => send({ type: 'visible', position }));
+      const send = (message: ToProjectionWorker) => worker.postMessage(message);
+      worker.on('message', (message: FromProjectionWorker) => {
+        switch (message.type) {
+          case 'started':
+            report(message.statuses);
+            started = true;
+            resolve();
+            return;
+          case 'status':
+            report(message.statuses);
+            return;
+          case 'done': {
+            const call = this.calls.get(message.id);
+            this.calls.delete(message.id);
+            if (message.error === undefined) call?.resolve();
+            else call?.reject(new Error(message.error));
+            return;
+          }
+          case 'start-failed':
+            reject(new Error(`the projection worker failed to start: ${message.error}`));
+            return;
+        }
+      });
+      let failure: Error | null = null;
+      worker.on('error', (error) => {
+        failure = error;
+      });
+      this.exited = new Promise<void>((exited) => {
+        worker.on('exit', (code) => {
+          unsubscribe();
+          this.worker = null;
+          const reason = failure?.message ?? `the projection worker exited (code ${code})`;
+          for (const call of this.calls.values()) call.reject(new Error(reason));
+          this.calls.clear();
+          if (!started) reject(failure ?? new Error(reason));
+          else if (!this.stopping) report([...this.statuses.values()].map((status) => ({ ...status, state: 'failed' as const, error: reason })));
+          exited();
+        });
+      });
+    });
+  }
+
+  rebuild(name: string): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new Error('the projection worker is not running'));
+    const id = this.nextCall++;
+    return new Promise<void>((resolve, reject) => {
+      this.calls.set(id, { resolve, reject });
+      const message: ToProjectionWorker = { type: 'rebuild', id, name };
+      worker.postMessage(message);
+    });
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.stopping = true;
+    const message: ToProjectionWorker = { type: 'stop' };
+    worker.postMessage(message);
+    const timer = setTimeout(() => void worker.terminate(), WORKER_STOP_TIMEOUT_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** The worker's entry beside this file: compiled JavaScript, or TypeScript under ts-node/jest. */
+const workerEntry = (): string => join(__dirname, `projection-worker.main${extname(__filename)}`);
+
+/** Under TypeScript (jest, ts-node) the worker must compile what it loads, with the path aliases. */
+const workerExecArgv = (): string[] =>
+  extname(__filename) === '.ts' ? ['-r', require.resolve('ts-node/register/transpile-only'), '-r', require.resolve('tsconfig-paths/register')] : [];
