@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
@@ -7,6 +6,7 @@ import { generateKey, parseKeys, TokenService } from '@attest/auth';
 import { EventRegistry, EventStore, NewEvent, SqliteEventStore, StreamAppend } from '@attest/event-store';
 import { CONSENT_EVENTS, deterministicEventId, noticeTextHash, subjectStream } from '@attest/consent';
 import { catalogueEvents, CREDIT_NOTICE_TEXT_V1, validCollection } from '@attest/consent/testing/fixtures';
+import { BenchHttpClient } from './lib/http-client';
 import { runLoad } from './lib/load';
 import { ApiProcess, startApiProcess, waitCaughtUp } from './lib/api-process';
 import { Benchmark, BenchResult, percentile } from './lib/report';
@@ -87,26 +87,6 @@ const seed = async (dataDir: string): Promise<number> => {
   return head;
 };
 
-const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-const call = (port: number, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: string }> =>
-  new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      {
-        host: '127.0.0.1', port, method, path, agent,
-        headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    if (payload) req.write(payload);
-    req.end();
-  });
-
 export const consentBenchmarks: Benchmark[] = [
   {
     name: 'consent/share-decisions-and-trail',
@@ -115,6 +95,7 @@ export const consentBenchmarks: Benchmark[] = [
       const key = generateKey('bench');
       const tokens = new TokenService({ issuer: 'attest', audience: 'attest-api', keys: parseKeys(key.encoded) });
       let api: ApiProcess | null = null;
+      let client: BenchHttpClient | null = null;
       try {
         const started = performance.now();
         const logSize = await seed(dataDir);
@@ -124,6 +105,8 @@ export const consentBenchmarks: Benchmark[] = [
         const port = api.port;
         const partner = await tokens.mint({ role: 'partner', id: 'bureau-svc', recipientId: 'bureau' });
         const compliance = await tokens.mint({ role: 'compliance', id: 'bench' });
+        const http = new BenchHttpClient(port, CONNECTIONS);
+        client = http;
         await waitCaughtUp(api);
 
         // 1. Share decisions: 64 connections, random subjects, every decision appended (fsync'd).
@@ -135,7 +118,8 @@ export const consentBenchmarks: Benchmark[] = [
             const subject = `u${Math.floor(Math.random() * SUBJECTS)}`;
             // Every 20th request asks for social ranking: refused (and recorded) as PURPOSE_INCOMPATIBLE.
             const purposeId = n % 20 === 0 ? 'social-ranking' : 'credit-scoring';
-            return (await call(port, 'POST', '/v1/recipients/bureau/shares', partner, { shareId: `b${n}`, subjectId: subject, purposeId, dataCategories: ['credit-score'] })).status;
+            const body = JSON.stringify({ shareId: `b${n}`, subjectId: subject, purposeId, dataCategories: ['credit-score'] });
+            return (await http.send('POST', '/v1/recipients/bureau/shares', { authorization: `Bearer ${partner}` }, body)).status;
           },
         });
         const unexpected = [...statuses.entries()].filter(([status]) => status !== 201 && status !== 403);
@@ -146,7 +130,7 @@ export const consentBenchmarks: Benchmark[] = [
         for (let i = 0; i < TRAIL_QUERIES; i++) {
           const subject = `u${Math.floor(Math.random() * SUBJECTS)}`;
           const t0 = performance.now();
-          const response = await call(port, 'GET', `/v1/subjects/${subject}/consent-trail?reason=benchmark`, compliance);
+          const response = await http.send('GET', `/v1/subjects/${subject}/consent-trail?reason=benchmark`, { authorization: `Bearer ${compliance}` });
           trail.push(performance.now() - t0);
           if (response.status !== 200) throw new Error(`trail answered ${response.status}`);
         }
@@ -168,7 +152,7 @@ export const consentBenchmarks: Benchmark[] = [
           ],
         };
       } finally {
-        agent.destroy();
+        await client?.close();
         await api?.stop();
         rmSync(dataDir, { recursive: true, force: true });
       }

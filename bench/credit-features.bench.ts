@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v4 as uuidv4, v7 as uuidv7 } from 'uuid';
@@ -12,6 +11,7 @@ import { ProjectionRunner, SqliteReadModelStore } from '@attest/projection-runne
 import { CREDIT_FEATURES_PROJECTION, creditFeaturesProjection } from '@attest/projections/credit-features/credit-features.projection';
 import { appendCatalogue, NOTICE_V1 } from '@attest/projections/credit-features/testing/events';
 import { cpuWindow, runLoad } from './lib/load';
+import { BenchHttpClient } from './lib/http-client';
 import { ApiProcess, apiCpuSeconds, apiMainThreadCpuSeconds, startApiProcess, waitCaughtUp } from './lib/api-process';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 
@@ -166,18 +166,6 @@ const rebuild = async (dataDir: string) => {
   return { seconds, rows: Number(rows?.n ?? 0n) };
 };
 
-const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-const get = (port: number, path: string, token: string): Promise<{ status: number; body: string }> =>
-  new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'GET', path, agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-
 export const creditFeaturesBenchmarks: Benchmark[] = [
   {
     name: 'credit-features/rebuild',
@@ -213,6 +201,7 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
       const key = generateKey('bench');
       const tokens = new TokenService({ issuer: 'attest', audience: 'attest-api', keys: parseKeys(key.encoded) });
       let api: ApiProcess | null = null;
+      let client: BenchHttpClient | null = null;
       try {
         const seeded = await seed(dataDir, SERVE_SUBJECTS, SERVE_LEDGER_EVENTS);
         const started = performance.now();
@@ -222,6 +211,8 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
         await waitCaughtUp(api);
         console.log(`  API ready (all projections caught up on ${seeded.head.toLocaleString('en')} events) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
         const running = api;
+        const http = new BenchHttpClient(port, CONNECTIONS);
+        client = http;
         const cpu = cpuWindow(() => apiCpuSeconds(running), () => apiMainThreadCpuSeconds(running));
         const { seconds, latencies, statuses } = await runLoad({
           connections: CONNECTIONS,
@@ -232,7 +223,7 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
             const subject = `u${Math.floor(Math.random() * SERVE_SUBJECTS)}`;
             // Every 20th read declares social ranking: refused (and recorded) as PURPOSE_INCOMPATIBLE.
             const purpose = n % 20 === 0 ? 'social-ranking' : 'credit-scoring';
-            return (await get(port, `/v1/credit-features/${subject}?purpose=${purpose}`, partner)).status;
+            return (await http.send('GET', `/v1/credit-features/${subject}?purpose=${purpose}`, { authorization: `Bearer ${partner}` })).status;
           },
         });
         const { serverMicros, mainThreadMicros, clientMicros } = await cpu.perRequest(latencies.length);
@@ -258,7 +249,7 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
           ],
         };
       } finally {
-        agent.destroy();
+        await client?.close();
         await api?.stop();
         rmSync(dataDir, { recursive: true, force: true });
       }

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKey } from '@attest/auth';
 import { generateKek } from '@attest/crypto-shredding';
 import { apiCpuSeconds, startApiProcess } from './lib/api-process';
+import { BenchHttpClient } from './lib/http-client';
 import { cpuWindow, runLoad } from './lib/load';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 
@@ -26,26 +26,15 @@ fastify.get('/cpu', async () => { const u = process.cpuUsage(); return { seconds
 fastify.listen({ port: Number(process.env.PORT), host: '127.0.0.1' }).then(() => process.send('ready'));
 `;
 
-const send = (agent: Agent, port: number, method: 'GET' | 'POST', path: string, body?: string): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    const req = request({ agent, host: '127.0.0.1', port, path, method, headers }, (res) => {
-      res.on('data', () => undefined);
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-
 const measure = async (port: number, method: 'GET' | 'POST', path: string, serverCpu: () => Promise<number>) => {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const client = new BenchHttpClient(port, CONNECTIONS);
   try {
     const cpu = cpuWindow(serverCpu);
     const result = await runLoad({
       connections: CONNECTIONS,
       warmupSeconds: 2,
       seconds: SECONDS,
-      send: (n) => send(agent, port, method, path, method === 'POST' ? JSON.stringify({ n }) : undefined),
+      send: async (n) => (await client.send(method, path, {}, method === 'POST' ? JSON.stringify({ n }) : undefined)).status,
       onMeasuringStart: cpu.start,
     });
     const { serverMicros, clientMicros } = await cpu.perRequest(result.latencies.length);
@@ -59,7 +48,7 @@ const measure = async (port: number, method: 'GET' | 'POST', path: string, serve
       clientMicros,
     };
   } finally {
-    agent.destroy();
+    await client.close();
   }
 };
 
@@ -91,7 +80,7 @@ export const httpCeilingBenchmarks: Benchmark[] = [
       }
       return {
         name: 'http/ceiling',
-        description: `What HTTP alone costs on this machine, with the load generator every HTTP benchmark uses (node:http, ${CONNECTIONS} keep-alive connections, ${SECONDS} s after 2 s warm-up, client and server sharing the 2 cores): bare Fastify 5 answering a small JSON POST (no framework, logging or auth), then the Attest API (compiled, in its own process) answering GET /health/live through Nest, its hooks, logger, metrics and rate limiter, touching no store. Any route that does work is below these rates.`,
+        description: `What HTTP alone costs on this machine, with the load generator every HTTP benchmark uses (undici, ${CONNECTIONS} keep-alive connections, ${SECONDS} s after 2 s warm-up, client and server sharing the 2 cores): bare Fastify 5 answering a small JSON POST (no framework, logging or auth), then the Attest API (compiled, in its own process) answering GET /health/live through Nest, its hooks, logger, metrics and rate limiter, touching no store. Any route that does work is below these rates.`,
         measurements: [
           { metric: 'bare Fastify, JSON POST', value: fastify.rate, unit: 'requests/s' },
           { metric: 'bare Fastify p99', value: fastify.p99, unit: 'ms' },

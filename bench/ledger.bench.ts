@@ -1,4 +1,3 @@
-import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { generateKey, parseKeys, TokenService } from '@attest/auth';
 import { generateKek } from '@attest/crypto-shredding';
 import { SqliteEventStore } from '@attest/event-store';
 import { apiCpuSeconds, apiMainThreadCpuSeconds, startApiProcess } from './lib/api-process';
+import { BenchHttpClient } from './lib/http-client';
 import { cpuWindow } from './lib/load';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 import { seededRandom } from '../test/support/random';
@@ -13,25 +13,6 @@ import { seededRandom } from '../test/support/random';
 const WALLETS = 10_000;
 const CONNECTIONS = 64;
 const DURATION_MS = Number(process.env.ATTEST_BENCH_LEDGER_MS ?? 15_000);
-
-interface Reply {
-  status: number;
-  body: string;
-}
-
-const post = (agent: Agent, port: number, path: string, headers: Record<string, string>, body: string): Promise<Reply> =>
-  new Promise((resolve, reject) => {
-    const req = request(
-      { agent, host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 
 interface TipsVariant {
   name: string;
@@ -52,7 +33,7 @@ const tipsBenchmark = (variant: TipsVariant): Benchmark => ({
       const api = await startApiProcess({ ...variant.apiEnv, ...(process.env['ATTEST_BENCH_API_ENV'] ? JSON.parse(process.env['ATTEST_BENCH_API_ENV']) as Record<string, string> : {}), ATTEST_MODE: 'test', ATTEST_DATA_DIR: dir, ATTEST_JWT_KEYS: keys, ATTEST_KEKS: generateKek('bench'), ATTEST_RATE_LIMIT_WRITES_PER_MINUTE: '1000000' });
       const port = api.port;
       const tokens = new TokenService({ issuer: 'attest', audience: 'attest-api', keys: parseKeys(keys) });
-      const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+      const client = new BenchHttpClient(port, CONNECTIONS);
       try {
         // Fund 10,000 wallets (not timed).
         const finance = `Bearer ${await tokens.mint({ role: 'finance', id: 'bench' })}`;
@@ -60,7 +41,7 @@ const tipsBenchmark = (variant: TipsVariant): Benchmark => ({
           await Promise.all(
             Array.from({ length: Math.min(CONNECTIONS, WALLETS - start) }, async (_, i) => {
               const user = `w${start + i}`;
-              const reply = await post(agent, port, '/v1/deposits', { authorization: finance, 'idempotency-key': `fund-${user}` }, JSON.stringify({ wallet: `user:${user}:wallet:CNY`, amount: { value: '10000.00', currency: 'CNY' }, externalReference: `fund-${user}` }));
+              const reply = await client.send('POST', '/v1/deposits', { authorization: finance, 'idempotency-key': `fund-${user}` }, JSON.stringify({ wallet: `user:${user}:wallet:CNY`, amount: { value: '10000.00', currency: 'CNY' }, externalReference: `fund-${user}` }));
               if (reply.status !== 201) throw new Error(`funding ${user}: ${reply.status} ${reply.body}`);
             }),
           );
@@ -93,7 +74,7 @@ const tipsBenchmark = (variant: TipsVariant): Benchmark => ({
                 ...(variant.note ? { note: `thanks for the photo #${sequence}, see you at the lake on Sunday!` } : {}),
               });
               const t0 = performance.now();
-              const reply = await post(agent, port, '/v1/tips', { authorization: bearer[payer] ?? '', 'idempotency-key': `tip-${++sequence}` }, body);
+              const reply = await client.send('POST', '/v1/tips', { authorization: bearer[payer] ?? '', 'idempotency-key': `tip-${++sequence}` }, body);
               latencies.push(performance.now() - t0);
               if (reply.status === 201) accepted.add((JSON.parse(reply.body) as { entryId: string }).entryId);
               else if (reply.status === 422) refused++;
@@ -130,7 +111,7 @@ const tipsBenchmark = (variant: TipsVariant): Benchmark => ({
           ],
         };
       } finally {
-        agent.destroy();
+        await client.close();
         await api.stop();
         rmSync(dir, { recursive: true, force: true });
       }

@@ -45,7 +45,9 @@ export class ProjectionWorkerHost implements RemoteProjections {
       // Read and subscribe in the same turn: no durable position can fall between the two.
       const visibleUpTo = this.store.durablePosition;
       const data: ProjectionWorkerData = { config: { ...this.config, projections: 'inline', projectionWorker: { visibleUpTo } } };
-      const worker = new Worker(workerEntry(), { workerData: data, execArgv: workerExecArgv(), stdout: false, stderr: false });
+      const execArgv = workerExecArgv();
+      // Compiled: the worker inherits this process's Node options (heap size, --cpu-prof, …).
+      const worker = new Worker(workerEntry(), { workerData: data, ...(execArgv ? { execArgv } : {}) });
       this.worker = worker;
       const unsubscribe = this.store.onDurable((position) => send({ type: 'visible', position }));
       const send = (message: ToProjectionWorker) => worker.postMessage(message);
@@ -117,5 +119,5 @@ export class ProjectionWorkerHost implements RemoteProjections {
 const workerEntry = (): string => join(__dirname, `projection-worker.main${extname(__filename)}`);
 
 /** Under TypeScript (jest, ts-node) the worker must compile what it loads, with the path aliases. */
-const workerExecArgv = (): string[] =>
-  extname(__filename) === '.ts' ? ['-r', require.resolve('ts-node/register/transpile-only'), '-r', require.resolve('tsconfig-paths/register')] : [];
+const workerExecArgv = (): string[] | null =>
+  extname(__filename) === '.ts' ? ['-r', require.resolve('ts-node/register/transpile-only'), '-r', require.resolve('tsconfig-paths/register')] : null;
