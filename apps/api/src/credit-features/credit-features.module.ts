@@ -2,6 +2,8 @@ import { Module, OnModuleInit } from '@nestjs/common';
 import { ProjectionRunner } from '@attest/projection-runner';
 import { creditFeaturesProjection } from '@attest/projections/credit-features/credit-features.projection';
 import { ConsentModule } from '../consent/consent.module';
+import { ReadSide } from '../infrastructure/read-side';
+import { creditFeaturesRead } from './credit-features.read-side';
 import { ServeCreditFeaturesController } from './serve-credit-features/serve-credit-features.controller';
 
 /**
@@ -14,9 +16,13 @@ import { ServeCreditFeaturesController } from './serve-credit-features/serve-cre
   controllers: [ServeCreditFeaturesController],
 })
 export class CreditFeaturesModule implements OnModuleInit {
-  constructor(private readonly runner: ProjectionRunner) {}
+  constructor(
+    private readonly runner: ProjectionRunner,
+    private readonly readSide: ReadSide,
+  ) {}
 
   onModuleInit(): void {
     this.runner.register(creditFeaturesProjection);
+    this.readSide.register(creditFeaturesRead);
   }
 }

@@ -5,11 +5,13 @@ import { EventRegistry, EventStore, SqliteEventStore } from '@attest/event-store
 import { ProjectionRunner, ReadModelStore } from '@attest/projection-runner';
 import { AesGcmPiiProtector, SubjectKeyStore } from '@attest/crypto-shredding';
 import { ProjectionWorkerHost } from './projection-worker/projection-worker.host';
+import { ReadSide } from './read-side';
 import { createEventStoreAdapter, createReadModelStore, createSubjectKeyStore } from './store.factory';
 
 export const ATTEST_CONFIG = Symbol('ATTEST_CONFIG');
 export const READ_MODEL_STORE = Symbol('READ_MODEL_STORE');
 export const SUBJECT_KEY_STORE = Symbol('SUBJECT_KEY_STORE');
+const PROJECTION_WORKER = Symbol('PROJECTION_WORKER');
 
 /**
  * The shared machinery every feature module uses: config, the event registry, the event store,
@@ -47,18 +49,31 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
         },
         { provide: READ_MODEL_STORE, useFactory: () => createReadModelStore(config) },
         {
-          provide: ProjectionRunner,
-          inject: [EventStore, READ_MODEL_STORE],
-          useFactory: (store: EventStore, readModels: ReadModelStore) => {
-            if (config.projections !== 'worker') return new ProjectionRunner(store, readModels, config.projections, 25, config.projectionLingerMs);
-            // Projections on a worker thread (docs/adr/0021); this thread follows their statuses.
+          // Projections (and read-side queries) on a worker thread (docs/adr/0021), or none.
+          provide: PROJECTION_WORKER,
+          inject: [EventStore],
+          useFactory: (store: EventStore): ProjectionWorkerHost | null => {
+            if (config.projections !== 'worker') return null;
             if (!(store.adapter instanceof SqliteEventStore)) throw new Error('ATTEST_PROJECTIONS=worker needs the embedded store');
-            return new ProjectionRunner(store, readModels, 'remote', 25, config.projectionLingerMs, new ProjectionWorkerHost(config, store.adapter));
+            return new ProjectionWorkerHost(config, store.adapter);
           },
+        },
+        {
+          provide: ProjectionRunner,
+          inject: [EventStore, READ_MODEL_STORE, PROJECTION_WORKER],
+          useFactory: (store: EventStore, readModels: ReadModelStore, worker: ProjectionWorkerHost | null) =>
+            worker
+              ? new ProjectionRunner(store, readModels, 'remote', 25, config.projectionLingerMs, worker)
+              : new ProjectionRunner(store, readModels, config.projections === 'worker' ? 'inline' : config.projections, 25, config.projectionLingerMs),
+        },
+        {
+          provide: ReadSide,
+          inject: [ProjectionRunner, READ_MODEL_STORE, PROJECTION_WORKER],
+          useFactory: (runner: ProjectionRunner, readModels: ReadModelStore, worker: ProjectionWorkerHost | null) => new ReadSide(runner, readModels.query, worker),
         },
         { provide: StreamCommandExecutor, inject: [EventStore], useFactory: (store: EventStore) => new StreamCommandExecutor(store) },
       ],
-      exports: [ATTEST_CONFIG, EventRegistry, EventStore, READ_MODEL_STORE, SUBJECT_KEY_STORE, ProjectionRunner, StreamCommandExecutor],
+      exports: [ATTEST_CONFIG, EventRegistry, EventStore, READ_MODEL_STORE, SUBJECT_KEY_STORE, ProjectionRunner, ReadSide, StreamCommandExecutor],
     };
   }
 

@@ -5,16 +5,16 @@ import { Actor } from '@attest/auth';
 import { AttestConfig } from '@attest/config';
 import { EventStore } from '@attest/event-store';
 import { Contract, parseInput, ProblemException } from '@attest/http';
-import { ProjectionRunner, ReadModelStore } from '@attest/projection-runner';
 import { CREDIT_FEATURE_DATA_CATEGORIES, CREDIT_SCORING_PURPOSE } from '@attest/projections/credit-features/credit-features.definitions';
 import { CREDIT_FEATURES_PROJECTION } from '@attest/projections/credit-features/credit-features.projection';
-import { creditFeaturesToWire, queryCreditFeatures } from '@attest/projections/credit-features/credit-features.queries';
 import { CurrentActor, Roles } from '../../auth/auth.decorators';
 import { ensureOwnRecipient } from '../../auth/scoping';
 import { SubjectConsentService } from '../../consent/consent.service';
 import { appendContext } from '../../consent/request-context';
-import { ATTEST_CONFIG, READ_MODEL_STORE } from '../../infrastructure/infrastructure.module';
+import { ATTEST_CONFIG } from '../../infrastructure/infrastructure.module';
+import { jsonWithFields, ReadSide } from '../../infrastructure/read-side';
 import { MetricsService } from '../../metrics/metrics.service';
+import { creditFeaturesRead } from '../credit-features.read-side';
 import { creditFeaturesParams, creditFeaturesQuery, creditFeaturesResponse } from '../credit-features.schemas';
 
 /**
@@ -34,16 +34,17 @@ import { creditFeaturesParams, creditFeaturesQuery, creditFeaturesResponse } fro
 export class ServeCreditFeaturesController {
   constructor(
     private readonly consents: SubjectConsentService,
-    private readonly runner: ProjectionRunner,
+    private readonly readSide: ReadSide,
     private readonly store: EventStore,
     private readonly metrics: MetricsService,
-    @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(ATTEST_CONFIG) private readonly config: AttestConfig,
   ) {}
 
   @Get(':subjectId')
   @Roles('partner')
   @Header('cache-control', 'no-store')
+  // The answer is JSON text from the read side (see below).
+  @Header('content-type', 'application/json; charset=utf-8')
   @Contract({
     summary: "Read a subject's credit features for a declared purpose (recorded as a data share)",
     description:
@@ -96,15 +97,15 @@ export class ServeCreditFeaturesController {
     const { share, position } = outcome;
     // Read-your-writes on the subject's stream: the read model must have applied every consent
     // event up to this share (a withdrawal and re-consent just before it must already be purged).
-    await this.runner.waitFor(CREDIT_FEATURES_PROJECTION, position ?? (await this.store.headPosition()), this.config.readYourWritesTimeoutMs);
-    const features = await queryCreditFeatures(this.readModels.query, subjectId, recipientId, asOf);
-    const wire = creditFeaturesToWire(features);
-    return {
-      subjectId: wire.subjectId,
-      recipientId: wire.recipientId,
+    // The read side runs the query beside the read model (a worker thread by default) and answers
+    // JSON text, to which the share is added as text too.
+    const features = await this.readSide.query(
+      creditFeaturesRead,
+      { subjectId, recipientId, asOf },
+      { projection: CREDIT_FEATURES_PROJECTION, position: position ?? (await this.store.headPosition()), timeoutMs: this.config.readYourWritesTimeoutMs },
+    );
+    return jsonWithFields(features, {
       purposeId: share.purposeId,
-      asOf: wire.asOf,
-      definitionsVersion: wire.definitionsVersion,
       share: {
         shareId: share.shareId,
         shareEventId: share.eventId,
@@ -114,7 +115,6 @@ export class ServeCreditFeaturesController {
         sharedAt: share.at,
         position: position?.toString() ?? null,
       },
-      currencies: wire.currencies,
-    };
+    });
   }
 }

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { AttestConfig } from '@attest/config';
 import { SqliteEventStore } from '@attest/event-store';
 import { ProjectionStatus, RemoteProjections } from '@attest/projection-runner';
+import { laggingFromData, ReadAfter, RemoteReadSide } from '../read-side';
 import { FromProjectionWorker, ProjectionWorkerData, ToProjectionWorker } from './protocol';
 
 /** How long a stopping worker may take to finish its batches before it is terminated. */
@@ -21,11 +22,12 @@ export const WORKER_STOP_TIMEOUT_MS = 30_000;
  * If the worker dies, every projection is reported failed (readiness fails, waits are refused
  * with PROJECTION_LAGGING) and the process keeps serving what does not need them; restart it.
  */
-export class ProjectionWorkerHost implements RemoteProjections {
+export class ProjectionWorkerHost implements RemoteProjections, RemoteReadSide {
   private worker: Worker | null = null;
   private stopping = false;
   private exited: Promise<void> = Promise.resolve();
   private readonly calls = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private readonly queries = new Map<number, { resolve: (json: string) => void; reject: (error: Error) => void }>();
   private nextCall = 1;
   private statuses = new Map<string, ProjectionStatus>();
 
@@ -68,6 +70,14 @@ export class ProjectionWorkerHost implements RemoteProjections {
             else call?.reject(new Error(message.error));
             return;
           }
+          case 'answer': {
+            const query = this.queries.get(message.id);
+            this.queries.delete(message.id);
+            if ('json' in message) query?.resolve(message.json);
+            else if ('lagging' in message) query?.reject(laggingFromData(message.lagging));
+            else query?.reject(new Error(message.error));
+            return;
+          }
           case 'start-failed':
             reject(new Error(`the projection worker failed to start: ${message.error}`));
             return;
@@ -82,8 +92,9 @@ export class ProjectionWorkerHost implements RemoteProjections {
           unsubscribe();
           this.worker = null;
           const reason = failure?.message ?? `the projection worker exited (code ${code})`;
-          for (const call of this.calls.values()) call.reject(new Error(reason));
+          for (const call of [...this.calls.values(), ...this.queries.values()]) call.reject(new Error(reason));
           this.calls.clear();
+          this.queries.clear();
           if (!started) reject(failure ?? new Error(reason));
           else if (!this.stopping) report([...this.statuses.values()].map((status) => ({ ...status, state: 'failed' as const, error: reason })));
           exited();
@@ -99,6 +110,18 @@ export class ProjectionWorkerHost implements RemoteProjections {
     return new Promise<void>((resolve, reject) => {
       this.calls.set(id, { resolve, reject });
       const message: ToProjectionWorker = { type: 'rebuild', id, name };
+      worker.postMessage(message);
+    });
+  }
+
+  /** Runs a read-side query on the worker, beside the read models (see ReadSide). */
+  query(name: string, args: unknown, after: ReadAfter): Promise<string> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new Error('the projection worker is not running'));
+    const id = this.nextCall++;
+    return new Promise<string>((resolve, reject) => {
+      this.queries.set(id, { resolve, reject });
+      const message: ToProjectionWorker = { type: 'query', id, name, args, projection: after.projection, position: after.position, timeoutMs: after.timeoutMs };
       worker.postMessage(message);
     });
   }

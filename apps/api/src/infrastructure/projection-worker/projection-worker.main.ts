@@ -3,8 +3,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { EventStore, SqliteEventStore } from '@attest/event-store';
-import { ProjectionRunner, ProjectionStatus } from '@attest/projection-runner';
+import { ProjectionLagging, ProjectionRunner, ProjectionStatus } from '@attest/projection-runner';
 import { AppModule } from '../../app.module';
+import { laggingToData, ReadSide } from '../read-side';
 import { FromProjectionWorker, ProjectionWorkerData, ToProjectionWorker } from './protocol';
 
 /**
@@ -27,6 +28,7 @@ const main = async () => {
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   const runner = app.get(ProjectionRunner);
+  const readSide = app.get(ReadSide);
   const store = app.get(EventStore).adapter;
   if (!(store instanceof SqliteEventStore)) throw new Error('the projection worker follows the embedded store only');
 
@@ -62,6 +64,19 @@ const main = async () => {
           (error: unknown) => post({ type: 'done', id: message.id, error: error instanceof Error ? error.message : String(error) }),
         );
         return;
+      case 'query': {
+        const { id } = message;
+        readSide.runHere(message.name, message.args, { projection: message.projection, position: message.position, timeoutMs: message.timeoutMs }).then(
+          (json) => post({ type: 'answer', id, json }),
+          (error: unknown) =>
+            post(
+              error instanceof ProjectionLagging
+                ? { type: 'answer', id, lagging: laggingToData(error) }
+                : { type: 'answer', id, error: error instanceof Error ? error.message : String(error) },
+            ),
+        );
+        return;
+      }
       case 'stop':
         if (stopping) return;
         stopping = true;
