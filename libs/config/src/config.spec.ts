@@ -41,6 +41,20 @@ describe('loadConfig', () => {
     expect(loadConfig({ ATTEST_READ_MODELS: 'postgres', ATTEST_POSTGRES_URL: url }).keyStore).toBe('sqlite');
   });
 
+  it('runs projections on a worker thread with the embedded store, inline or external with server stores', () => {
+    const url = 'postgres://localhost/x';
+    expect(loadConfig({}).projections).toBe('worker');
+    expect(loadConfig({ ATTEST_PROJECTIONS: 'inline' }).projections).toBe('inline');
+    expect(loadConfig({ ATTEST_STORE: 'postgres', ATTEST_POSTGRES_URL: url }).projections).toBe('inline');
+    expect(loadConfig({ ATTEST_READ_MODELS: 'postgres', ATTEST_POSTGRES_URL: url }).projections).toBe('inline');
+    expect(loadConfig({ ATTEST_STORE: 'postgres', ATTEST_POSTGRES_URL: url, ATTEST_PROJECTIONS: 'external' }).projections).toBe('external');
+    // The worker follows the embedded log and writes SQLite read models; the embedded store has no projector.
+    expect(() => loadConfig({ ATTEST_STORE: 'postgres', ATTEST_POSTGRES_URL: url, ATTEST_PROJECTIONS: 'worker' })).toThrow(/ATTEST_PROJECTIONS: worker is for the embedded store/);
+    expect(() => loadConfig({ ATTEST_READ_MODELS: 'postgres', ATTEST_POSTGRES_URL: url, ATTEST_PROJECTIONS: 'worker' })).toThrow(/ATTEST_PROJECTIONS: worker is for the embedded store/);
+    expect(() => loadConfig({ ATTEST_PROJECTIONS: 'external' })).toThrow(/ATTEST_PROJECTIONS: the embedded store runs its projections in its own process/);
+    expect(loadConfig({}).projectionWorker).toBeUndefined();
+  });
+
   it('configures the Merkle log: origin, signing key under the data dir, checkpoint cadence', () => {
     const config = loadConfig({ ATTEST_DATA_DIR: '/tmp/x' });
     expect(config.audit).toEqual({

@@ -288,6 +288,10 @@ export class ProjectionRunner {
     });
   }
 
+  statusOf(name: string): ProjectionStatus {
+    return { ...this.get(name).status };
+  }
+
   status(): ProjectionStatus[] {
     return [...this.running.values()].map((r) => ({ ...r.status }));
   }

@@ -11,7 +11,8 @@ import { createEventStoreAdapter, createReadModelStore, createSubjectKeyStore } 
 export const ATTEST_CONFIG = Symbol('ATTEST_CONFIG');
 export const READ_MODEL_STORE = Symbol('READ_MODEL_STORE');
 export const SUBJECT_KEY_STORE = Symbol('SUBJECT_KEY_STORE');
-const PROJECTION_WORKER = Symbol('PROJECTION_WORKER');
+/** The ProjectionWorkerHost with ATTEST_PROJECTIONS=worker, else null. */
+export const PROJECTION_WORKER = Symbol('PROJECTION_WORKER');
 
 /**
  * The shared machinery every feature module uses: config, the event registry, the event store,

@@ -46,7 +46,13 @@ export class ReadSide {
   /** The query's JSON answer, once `after.projection` has applied `after.position` (else ProjectionLagging). */
   query<A>(query: ReadSideQuery<A>, args: A, after: ReadAfter): Promise<string> {
     if (this.queries.get(query.name) !== (query as ReadSideQuery<never>)) throw new Error(`read-side query ${query.name} is not registered`);
-    return this.remote ? this.remote.query(query.name, args, after) : this.runHere(query.name, args, after);
+    if (!this.remote) return this.runHere(query.name, args, after);
+    return this.remote.query(query.name, args, after).catch((error: unknown) => {
+      // The worker is gone (its projections are reported failed): the read model cannot catch up.
+      const status = this.runner.statusOf(after.projection);
+      if (!(error instanceof ProjectionLagging) && status.state === 'failed') throw new ProjectionLagging(after.projection, after.position, status.position);
+      throw error;
+    });
   }
 
   /** Runs a registered query in this thread (the worker answers its API thread with this). */

@@ -4,7 +4,8 @@ import { CREDIT_FEATURES_PROJECTION } from '@attest/projections/credit-features/
 import { countContributions } from '@attest/projections/credit-features/credit-features.queries';
 import { creditHelpers } from '../../credit-features/test/credit-fixture';
 import { LedgerFixture, startLedgerApp } from '../../ledger/test/ledger-fixture';
-import { READ_MODEL_STORE } from '../infrastructure.module';
+import { PROJECTION_WORKER, READ_MODEL_STORE } from '../infrastructure.module';
+import { ProjectionWorkerHost } from './projection-worker.host';
 
 /**
  * ATTEST_PROJECTIONS=worker (the embedded store's default; docs/adr/0021): the projections run
@@ -71,5 +72,20 @@ const embedded = (process.env['ATTEST_TEST_STORE'] ?? 'sqlite') === 'sqlite';
     const after = await read('w1', { purpose: 'credit-scoring' });
     expect(after.status).toBe(200);
     expect(after.body.currencies).toEqual(before.body.currencies);
+  });
+
+  // Last: it leaves the app without its worker.
+  it('if the worker dies, projections report failed, readiness is 503 and reads that wait answer PROJECTION_LAGGING', async () => {
+    const host = t.app.get<ProjectionWorkerHost | null>(PROJECTION_WORKER);
+    const thread = host?.thread;
+    if (!thread) throw new Error('no projection worker thread');
+    const exited = new Promise((resolve) => thread.once('exit', resolve));
+    await thread.terminate();
+    await exited;
+    expect(runner().status().every((s) => s.state === 'failed')).toBe(true);
+    expect((await t.http().get('/health/ready')).status).toBe(503);
+    // w1 holds a consent: the share is decided and recorded, then the read side cannot answer.
+    const response = await read('w1', { purpose: 'credit-scoring' });
+    expect([response.status, response.body.code]).toEqual([503, 'PROJECTION_LAGGING']);
   });
 });

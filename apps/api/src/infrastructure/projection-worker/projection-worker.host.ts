@@ -114,6 +114,11 @@ export class ProjectionWorkerHost implements RemoteProjections, RemoteReadSide {
     });
   }
 
+  /** The worker thread while it runs (null before start and after exit). */
+  get thread(): Worker | null {
+    return this.worker;
+  }
+
   /** Runs a read-side query on the worker, beside the read models (see ReadSide). */
   query(name: string, args: unknown, after: ReadAfter): Promise<string> {
     const worker = this.worker;
