@@ -233,7 +233,7 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
           name: 'credit-features/serve-http',
           description:
             `GET /v1/credit-features/:subjectId over real HTTP: separate API process (embedded store synchronous=FULL, ${seeded.head.toLocaleString('en')} events, ` +
-            `${SERVE_SUBJECTS.toLocaleString('en')} subjects), this process as client with ${CONNECTIONS} keep-alive connections, random subject per request, 5% social-ranking ` +
+            `${SERVE_SUBJECTS.toLocaleString('en')} subjects, ATTEST_PROJECTIONS=${process.env['ATTEST_PROJECTIONS'] ?? 'worker (the default: projections and the feature query on the API\'s projection worker thread)'}), this process as client (undici) with ${CONNECTIONS} keep-alive connections, random subject per request, 5% social-ranking ` +
             `(403 PURPOSE_INCOMPATIBLE, recorded). Every read appends its share decision (fsync'd group commit) and waits for the projection to pass it. ` +
             `${SERVE_SECONDS} s measured after ${WARMUP_SECONDS} s warm-up; client and server share the machine.`,
           measurements: [

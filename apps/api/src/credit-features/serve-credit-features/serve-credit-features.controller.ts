@@ -13,7 +13,6 @@ import { SubjectConsentService } from '../../consent/consent.service';
 import { appendContext } from '../../consent/request-context';
 import { ATTEST_CONFIG } from '../../infrastructure/infrastructure.module';
 import { jsonWithFields, ReadSide } from '../../infrastructure/read-side';
-import { MetricsService } from '../../metrics/metrics.service';
 import { creditFeaturesRead } from '../credit-features.read-side';
 import { creditFeaturesParams, creditFeaturesQuery, creditFeaturesResponse } from '../credit-features.schemas';
 
@@ -36,7 +35,6 @@ export class ServeCreditFeaturesController {
     private readonly consents: SubjectConsentService,
     private readonly readSide: ReadSide,
     private readonly store: EventStore,
-    private readonly metrics: MetricsService,
     @Inject(ATTEST_CONFIG) private readonly config: AttestConfig,
   ) {}
 
