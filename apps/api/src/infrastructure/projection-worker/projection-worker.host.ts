@@ -51,8 +51,8 @@ export class ProjectionWorkerHost implements RemoteProjections, RemoteReadSide {
       // Compiled: the worker inherits this process's Node options (heap size, --cpu-prof, …).
       const worker = new Worker(workerEntry(), { workerData: data, ...(execArgv ? { execArgv } : {}) });
       this.worker = worker;
-      const unsubscribe = this.store.onDurable((position) => send({ type: 'visible', position }));
       const send = (message: ToProjectionWorker) => worker.postMessage(message);
+      const unsubscribe = this.store.onDurable((position) => send({ type: 'visible', position }));
       worker.on('message', (message: FromProjectionWorker) => {
         switch (message.type) {
           case 'started':
