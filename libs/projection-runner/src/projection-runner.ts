@@ -31,8 +31,11 @@ export class ProjectionLagging extends Error {
  * apps/api/src/infrastructure/projection-worker and docs/adr/0021.
  */
 export interface RemoteProjections {
-  /** Starts them; resolves once every projection has started (caught up or not). */
-  start(onStatus: (statuses: readonly ProjectionStatus[]) => void): Promise<void>;
+  /**
+   * Starts them; resolves once every projection has started (caught up or not). `onStatus` hears
+   * every status change; `onLost` that they stopped running unasked (the worker died).
+   */
+  start(onStatus: (statuses: readonly ProjectionStatus[]) => void, onLost: (reason: string) => void): Promise<void>;
   rebuild(name: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -75,19 +78,21 @@ export class ProjectionRunner {
    * `inline`: this process runs the projections (the embedded store, or the projector app).
    * `external`: another process (apps/projector) runs them; this one only follows their
    * checkpoints in the shared read-model database, for read-your-writes and health.
-   * `remote`: `remote` runs them (a worker thread of this process); this runner starts, rebuilds
-   * and stops them through it and follows the statuses it reports.
+   * Given `remote` (a worker thread of this process runs them), the mode is `remote`: this runner
+   * starts, rebuilds and stops them through it and follows the statuses it reports.
    */
+  readonly mode: 'inline' | 'external' | 'remote';
+
   constructor(
     private readonly store: EventStore,
     private readonly readModels: ReadModelStore,
-    readonly mode: 'inline' | 'external' | 'remote' = 'inline',
+    mode: 'inline' | 'external' = 'inline',
     private readonly followIntervalMs = 25,
     /** Live batching: wait this long after a wake-up before reading (see SubscribeOptions.lingerMs). */
     private readonly lingerMs = 0,
     private readonly remote: RemoteProjections | null = null,
   ) {
-    if ((mode === 'remote') !== (remote !== null)) throw new Error('a remote runner needs its RemoteProjections, and only it');
+    this.mode = remote ? 'remote' : mode;
   }
 
   register(...projections: Projection[]): this {
@@ -130,14 +135,28 @@ export class ProjectionRunner {
       if (!running || status.version !== running.projection.version) continue;
       const failedNow = status.state === 'failed' && running.status.state !== 'failed';
       running.status = { ...status };
-      const still: Waiter[] = [];
-      for (const waiter of running.waiters) {
-        if (waiter.position <= status.position) waiter.resolve();
-        else still.push(waiter);
-      }
-      running.waiters = still;
+      this.wake(running, status.position);
       if (failedNow) this.onFailure(status.name, new Error(status.error ?? 'failed'));
     }
+  }
+
+  /** Remote: the projections stopped running unasked; every one is failed from now on. */
+  private loseRemote(reason: string): void {
+    for (const running of this.running.values()) {
+      const failedNow = running.status.state !== 'failed';
+      running.status = { ...running.status, state: 'failed', error: reason };
+      if (failedNow) this.onFailure(running.projection.name, new Error(reason));
+    }
+  }
+
+  /** Resolves the waiters of `running` that `position` satisfies. */
+  private wake(running: Running, position: bigint): void {
+    const still: Waiter[] = [];
+    for (const waiter of running.waiters) {
+      if (waiter.position <= position) waiter.resolve();
+      else still.push(waiter);
+    }
+    running.waiters = still;
   }
 
   get names(): string[] {
@@ -147,7 +166,10 @@ export class ProjectionRunner {
   /** Prepares every projection (rebuilding those whose version changed) and starts them. */
   async start(names: readonly string[] = this.names): Promise<void> {
     if (this.remote) {
-      await this.remote.start((statuses) => this.followRemote(statuses));
+      await this.remote.start(
+        (statuses) => this.followRemote(statuses),
+        (reason) => this.loseRemote(reason),
+      );
       return;
     }
     await this.readModels.exec(CHECKPOINTS_DDL);
@@ -235,12 +257,7 @@ export class ProjectionRunner {
     });
     running.status.position = last.globalPosition;
     running.status.lastEventAt = last.metadata.recordedAt;
-    const still: Waiter[] = [];
-    for (const waiter of running.waiters) {
-      if (waiter.position <= last.globalPosition) waiter.resolve();
-      else still.push(waiter);
-    }
-    running.waiters = still;
+    this.wake(running, last.globalPosition);
     this.changed(running);
   }
 
@@ -255,12 +272,7 @@ export class ProjectionRunner {
       const position = BigInt(row.position);
       const current = Number(row.version) === running.projection.version;
       running.status = { ...running.status, position: current ? position : 0n, state: current ? 'running' : 'stopped' };
-      const still: Waiter[] = [];
-      for (const waiter of running.waiters) {
-        if (current && waiter.position <= position) waiter.resolve();
-        else still.push(waiter);
-      }
-      running.waiters = still;
+      if (current) this.wake(running, position);
     }
   }
 

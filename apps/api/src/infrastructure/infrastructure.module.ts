@@ -62,10 +62,9 @@ export class InfrastructureModule implements OnApplicationBootstrap, OnApplicati
         {
           provide: ProjectionRunner,
           inject: [EventStore, READ_MODEL_STORE, PROJECTION_WORKER],
+          // With a worker the runner is `remote`; `worker` never reaches here without one.
           useFactory: (store: EventStore, readModels: ReadModelStore, worker: ProjectionWorkerHost | null) =>
-            worker
-              ? new ProjectionRunner(store, readModels, 'remote', 25, config.projectionLingerMs, worker)
-              : new ProjectionRunner(store, readModels, config.projections === 'worker' ? 'inline' : config.projections, 25, config.projectionLingerMs),
+            new ProjectionRunner(store, readModels, config.projections === 'external' ? 'external' : 'inline', 25, config.projectionLingerMs, worker),
         },
         {
           provide: ReadSide,

@@ -46,7 +46,7 @@ export class ReadSide {
   /** The query's JSON answer, once `after.projection` has applied `after.position` (else ProjectionLagging). */
   query<A>(query: ReadSideQuery<A>, args: A, after: ReadAfter): Promise<string> {
     if (this.queries.get(query.name) !== (query as ReadSideQuery<never>)) throw new Error(`read-side query ${query.name} is not registered`);
-    if (!this.remote) return this.runHere(query.name, args, after);
+    if (!this.remote) return this.run(query, args, after);
     return this.remote.query(query.name, args, after).catch((error: unknown) => {
       // The worker is gone (its projections are reported failed): the read model cannot catch up.
       const status = this.runner.statusOf(after.projection);
@@ -56,11 +56,15 @@ export class ReadSide {
   }
 
   /** Runs a registered query in this thread (the worker answers its API thread with this). */
-  async runHere(name: string, args: unknown, after: ReadAfter): Promise<string> {
+  runHere(name: string, args: unknown, after: ReadAfter): Promise<string> {
     const query = this.queries.get(name);
-    if (!query) throw new Error(`no read-side query named ${name}`);
+    if (!query) return Promise.reject(new Error(`no read-side query named ${name}`));
+    return this.run(query, args as never, after);
+  }
+
+  private async run<A>(query: ReadSideQuery<A>, args: A, after: ReadAfter): Promise<string> {
     await this.runner.waitFor(after.projection, after.position, after.timeoutMs);
-    return query.run(this.db, args as never);
+    return query.run(this.db, args);
   }
 }
 

@@ -28,7 +28,7 @@ export const createEventStoreAdapter = async (config: AttestConfig): Promise<Eve
     case 'sqlite':
       // The projection worker reads the log the API thread writes, up to what that thread has made durable.
       if (config.projectionWorker) return new SqliteEventStore({ path: config.sqlite.eventsPath, synchronous: config.sqlite.synchronous, follower: config.projectionWorker });
-      return new SqliteEventStore({ path: config.sqlite.eventsPath, synchronous: config.sqlite.synchronous, ...checkpointing(config) });
+      return new SqliteEventStore({ path: config.sqlite.eventsPath, synchronous: config.sqlite.synchronous, checkpointer: WalCheckpointer.shared() });
     case 'postgres':
       // Applies pending migrations before the API accepts a request.
       return PostgresEventStore.open({ connectionString: required(config.postgresUrl, 'ATTEST_POSTGRES_URL') });

@@ -69,6 +69,8 @@ const embedded = (process.env['ATTEST_TEST_STORE'] ?? 'sqlite') === 'sqlite';
   it('a rebuild runs on the worker and gives the same features', async () => {
     const before = await read('w1', { purpose: 'credit-scoring' });
     await runner().rebuild(CREDIT_FEATURES_PROJECTION);
+    // The worker reported the restart from position 0 before it answered.
+    expect(runner().statusOf(CREDIT_FEATURES_PROJECTION).position).toBe(0n);
     const after = await read('w1', { purpose: 'credit-scoring' });
     expect(after.status).toBe(200);
     expect(after.body.currencies).toEqual(before.body.currencies);

@@ -29,19 +29,14 @@ export class ProjectionWorkerHost implements RemoteProjections, RemoteReadSide {
   private readonly calls = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private readonly queries = new Map<number, { resolve: (json: string) => void; reject: (error: Error) => void }>();
   private nextCall = 1;
-  private statuses = new Map<string, ProjectionStatus>();
 
   constructor(
     private readonly config: AttestConfig,
     private readonly store: SqliteEventStore,
   ) {}
 
-  start(onStatus: (statuses: readonly ProjectionStatus[]) => void): Promise<void> {
+  start(onStatus: (statuses: readonly ProjectionStatus[]) => void, onLost: (reason: string) => void): Promise<void> {
     if (this.worker) throw new Error('the projection worker is already running');
-    const report = (statuses: readonly ProjectionStatus[]) => {
-      for (const status of statuses) this.statuses.set(status.name, status);
-      onStatus(statuses);
-    };
     return new Promise<void>((resolve, reject) => {
       let started = false;
       // Read and subscribe in the same turn: no durable position can fall between the two.
@@ -56,12 +51,12 @@ export class ProjectionWorkerHost implements RemoteProjections, RemoteReadSide {
       worker.on('message', (message: FromProjectionWorker) => {
         switch (message.type) {
           case 'started':
-            report(message.statuses);
+            onStatus(message.statuses);
             started = true;
             resolve();
             return;
           case 'status':
-            report(message.statuses);
+            onStatus(message.statuses);
             return;
           case 'done': {
             const call = this.calls.get(message.id);
@@ -96,7 +91,7 @@ export class ProjectionWorkerHost implements RemoteProjections, RemoteReadSide {
           this.calls.clear();
           this.queries.clear();
           if (!started) reject(failure ?? new Error(reason));
-          else if (!this.stopping) report([...this.statuses.values()].map((status) => ({ ...status, state: 'failed' as const, error: reason })));
+          else if (!this.stopping) onLost(reason);
           exited();
         });
       });
