@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v4 as uuidv4, v7 as uuidv7 } from 'uuid';
 import { generateKey, parseKeys, TokenService } from '@attest/auth';
-import { EventMetadata, EventRegistry, EventStore, JsonObject, NewEvent, SqliteEventStore, StreamAppend } from '@attest/event-store';
+import { EventMetadata, EventRegistry, EventStore, JsonObject, NewEvent, SqliteEventStore, StreamAppend, WalCheckpointer } from '@attest/event-store';
 import { CONSENT_EVENTS, deterministicEventId, subjectStream } from '@attest/consent';
 import { validCollection } from '@attest/consent/testing/fixtures';
 import { LEDGER_EVENTS, walletAccount, walletStreamId } from '@attest/ledger';
@@ -149,7 +149,9 @@ const seed = async (dataDir: string, subjects: number, ledgerEvents: number): Pr
 const rebuild = async (dataDir: string) => {
   const registry = new EventRegistry().register(...CONSENT_EVENTS, ...LEDGER_EVENTS);
   const store = new EventStore(new SqliteEventStore({ path: join(dataDir, 'events.sqlite'), synchronous: 'NORMAL' }), registry);
-  const readModels = new SqliteReadModelStore(join(dataDir, 'bench-read-models.sqlite'));
+  // As in the API: the read model's WAL checkpoints run on the checkpointer thread, not inside the
+  // projection's commits (store.factory.ts; on the projection worker, the API thread's checkpointer).
+  const readModels = new SqliteReadModelStore(join(dataDir, 'bench-read-models.sqlite'), { checkpointer: WalCheckpointer.shared() });
   const runner = new ProjectionRunner(store, readModels).register(creditFeaturesProjection);
   const head = await store.headPosition();
   const started = performance.now();
@@ -181,7 +183,7 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
         return {
           name: 'credit-features/rebuild',
           description:
-            `Projection rebuilt from position 0 (runner in this process, embedded store, read model in SQLite) over ${seeded.ledger.toLocaleString('en')} ledger events ` +
+            `Projection rebuilt from position 0 (runner in this process, embedded store, read model in SQLite with its WAL checkpoints on the checkpointer thread, as in the API) over ${seeded.ledger.toLocaleString('en')} ledger events ` +
             `of ${SUBJECTS.toLocaleString('en')} subjects plus ${seeded.consent.toLocaleString('en')} consent events (90% consented before their activity, 5% withdrew on day 60, ` +
             `half of those consented again on day 80) and the catalogue; ${result.rows.toLocaleString('en')} contributions kept. Every event is read from the store and parsed; ` +
             `ledger events are read from their stored JSON (the fields used re-checked against the schemas, a full zod decode otherwise), consent and catalogue events are decoded with zod.`,

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteReadModelStore } from './sqlite-read-model-store';
@@ -78,5 +79,35 @@ describe('SqliteReadModelStore group commit', () => {
     await Promise.all([first, second]);
     expect(order).toEqual(['first', 'second']);
     expect(await value('second')).toBe(1n);
+  });
+});
+
+describe('SqliteReadModelStore WAL checkpoints', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'attest-read-models-wal-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Writes ~1,600 pages (6.4 MB) in 32 commits and returns the WAL file's size. */
+  const walBytesAfterWrites = async (options: ConstructorParameters<typeof SqliteReadModelStore>[1], name: string): Promise<number> => {
+    const path = join(dir, `${name}.sqlite`);
+    const store = new SqliteReadModelStore(path, options);
+    try {
+      await store.exec('CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB NOT NULL)');
+      for (let i = 0; i < 32; i++) await store.transaction((tx) => tx.run('INSERT INTO blobs (body) VALUES (?)', randomBytes(200_000)));
+      return statSync(`${path}-wal`).size;
+    } finally {
+      await store.close();
+    }
+  };
+
+  it('a store whose file another thread checkpoints (the projection worker) never checkpoints inside its own commits', async () => {
+    const own = await walBytesAfterWrites({}, 'own');
+    const elsewhere = await walBytesAfterWrites({ checkpointedElsewhere: true }, 'elsewhere');
+    // SQLite's default: a commit past 1,000 WAL pages copies them into the file and the WAL restarts from its beginning.
+    expect(own).toBeLessThan(1_100 * 4_096 + 200_000);
+    // Left to the other thread: every page written is still in the WAL.
+    expect(elsewhere).toBeGreaterThan(32 * 200_000);
   });
 });

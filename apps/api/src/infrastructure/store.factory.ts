@@ -45,7 +45,9 @@ export const createEventStoreAdapter = async (config: AttestConfig): Promise<Eve
 export const createReadModelStore = async (config: AttestConfig): Promise<ReadModelStore> => {
   switch (config.readModels) {
     case 'sqlite':
-      return new SqliteReadModelStore(config.sqlite.readModelsPath, checkpointing(config));
+      // On the projection worker the API thread's checkpointer covers this file: the worker's commits
+      // (live batches, rebuilds) leave the copying to it instead of checkpointing inline.
+      return new SqliteReadModelStore(config.sqlite.readModelsPath, config.projectionWorker ? { checkpointedElsewhere: true } : checkpointing(config));
     case 'postgres':
       return new PostgresReadModelStore({ connectionString: required(config.postgresUrl, 'ATTEST_POSTGRES_URL') });
     default: {
