@@ -94,7 +94,7 @@ const templates = (registry: EventRegistry) => {
  * days (round 0: a deposit each; later rounds: a tip to another subject, i.e. TipSent on the
  * payer's wallet and TipReceived on the payee's), withdrawals on day 60 and re-consents on day 80.
  */
-const seed = async (dataDir: string, subjects: number, ledgerEvents: number): Promise<{ head: number; ledger: number; consent: number }> => {
+export const seed = async (dataDir: string, subjects: number, ledgerEvents: number): Promise<{ head: number; ledger: number; consent: number }> => {
   const registry = new EventRegistry().register(...CONSENT_EVENTS, ...LEDGER_EVENTS);
   const adapter = new SqliteEventStore({ path: join(dataDir, 'events.sqlite'), synchronous: 'NORMAL' });
   await appendCatalogue(new EventStore(adapter, registry), at(0));
@@ -146,7 +146,7 @@ const seed = async (dataDir: string, subjects: number, ledgerEvents: number): Pr
   return { head, ledger, consent };
 };
 
-const rebuild = async (dataDir: string) => {
+export const rebuild = async (dataDir: string) => {
   const registry = new EventRegistry().register(...CONSENT_EVENTS, ...LEDGER_EVENTS);
   const store = new EventStore(new SqliteEventStore({ path: join(dataDir, 'events.sqlite'), synchronous: 'NORMAL' }), registry);
   // As in the API: the read model's WAL checkpoints run on the checkpointer thread, not inside the

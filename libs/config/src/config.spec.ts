@@ -55,6 +55,14 @@ describe('loadConfig', () => {
     expect(loadConfig({}).projectionWorker).toBeUndefined();
   });
 
+  it('lets live projections linger only on a thread that also serves requests, unless told', () => {
+    expect(loadConfig({}).projectionLingerMs).toBe(0);
+    expect(loadConfig({ ATTEST_PROJECTIONS: 'inline' }).projectionLingerMs).toBe(5);
+    expect(loadConfig({ ATTEST_STORE: 'postgres', ATTEST_POSTGRES_URL: 'postgres://localhost/x' }).projectionLingerMs).toBe(5);
+    expect(loadConfig({ ATTEST_PROJECTION_LINGER_MS: '3' }).projectionLingerMs).toBe(3);
+    expect(() => loadConfig({ ATTEST_PROJECTION_LINGER_MS: '101' })).toThrow(/ATTEST_PROJECTION_LINGER_MS/);
+  });
+
   it('configures the Merkle log: origin, signing key under the data dir, checkpoint cadence', () => {
     const config = loadConfig({ ATTEST_DATA_DIR: '/tmp/x' });
     expect(config.audit).toEqual({

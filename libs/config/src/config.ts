@@ -42,7 +42,7 @@ const environment = z
      */
     ATTEST_PROJECTIONS: z.enum(['inline', 'external', 'worker']).optional(),
     /** Live projections gather appends for this long before a read-model transaction (throughput vs. freshness). */
-    ATTEST_PROJECTION_LINGER_MS: z.coerce.number().int().min(0).max(100).default(5),
+    ATTEST_PROJECTION_LINGER_MS: z.coerce.number().int().min(0).max(100).optional(),
     /** Readiness fails when a projection is more than this many events behind the head. */
     ATTEST_READY_LAG_EVENTS_MAX: z.coerce.number().int().min(0).default(10_000),
     /** Write requests (POST/PUT/PATCH/DELETE) per token per minute; 0 turns the limit off. */
@@ -91,6 +91,9 @@ const environment = z
 
 export type Environment = z.output<typeof environment>;
 
+/** Projection linger on a thread that also serves requests (see AttestConfig.projectionLingerMs). */
+export const PROJECTION_LINGER_MS_SHARED_THREAD = 5;
+
 export interface AttestConfig {
   mode: Environment['ATTEST_MODE'];
   store: Environment['ATTEST_STORE'];
@@ -114,6 +117,12 @@ export interface AttestConfig {
   readYourWritesTimeoutMs: number;
   readyLagEventsMax: number;
   projections: 'inline' | 'external' | 'worker';
+  /**
+   * How long a live projection waits after a wake-up before reading, so that appends of the next
+   * few milliseconds share its batch. On the API thread (inline, external) 5 ms; on the projection
+   * worker 0: it already batches whatever arrived while it was busy, and a linger there only adds
+   * to every read-your-writes wait (credit reads 3,172 → 4,607/s, p50 20.6 → 12.8 ms, ADR 0021).
+   */
   projectionLingerMs: number;
   /**
    * Set only inside the projection worker thread (ATTEST_PROJECTIONS=worker), never from the
@@ -147,6 +156,7 @@ export const loadConfig = (source: Record<string, string | undefined> = process.
   const env = parsed.data;
   const dataDir = resolve(env.ATTEST_DATA_DIR);
   const readModels = env.ATTEST_READ_MODELS ?? (env.ATTEST_STORE === 'postgres' ? 'postgres' : 'sqlite');
+  const projections = env.ATTEST_PROJECTIONS ?? (env.ATTEST_STORE === 'sqlite' && readModels === 'sqlite' ? 'worker' : 'inline');
   return {
     mode: env.ATTEST_MODE,
     store: env.ATTEST_STORE,
@@ -172,8 +182,8 @@ export const loadConfig = (source: Record<string, string | undefined> = process.
     logLevel: env.LOG_LEVEL,
     readYourWritesTimeoutMs: env.ATTEST_READ_YOUR_WRITES_TIMEOUT_MS,
     readyLagEventsMax: env.ATTEST_READY_LAG_EVENTS_MAX,
-    projections: env.ATTEST_PROJECTIONS ?? (env.ATTEST_STORE === 'sqlite' && readModels === 'sqlite' ? 'worker' : 'inline'),
-    projectionLingerMs: env.ATTEST_PROJECTION_LINGER_MS,
+    projections,
+    projectionLingerMs: env.ATTEST_PROJECTION_LINGER_MS ?? (projections === 'worker' ? 0 : PROJECTION_LINGER_MS_SHARED_THREAD),
     auth: { keys: env.ATTEST_JWT_KEYS, activeKid: env.ATTEST_JWT_ACTIVE_KID, issuer: env.ATTEST_JWT_ISSUER, audience: env.ATTEST_JWT_AUDIENCE },
     ledger: {
       tipLimits: env.ATTEST_TIP_LIMITS,
