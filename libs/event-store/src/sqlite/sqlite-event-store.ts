@@ -205,6 +205,13 @@ export class SqliteEventStore implements EventStoreAdapter {
   private readonly readAllByTypes = new Map<string, Statement>();
   private readonly inserts = new Map<number, Statement>();
   private readonly tail: StoredEvent[] = [];
+  /**
+   * Where each live subscription of this store has read to: the position it last asked to read
+   * after (it has handled every event up to there). The tail drops what all of them have read
+   * (`trimConsumed`), so a live event dies young instead of waiting for the size cap in the old
+   * generation of the heap (ADR 0021, addendum).
+   */
+  private readonly cursors = new Set<{ after: bigint }>();
   /** `FULL`: groups committed to the WAL but not yet fsynced, oldest first. */
   private readonly unsynced: CommittedGroup[] = [];
   private syncing: Promise<void> | null = null;
@@ -306,12 +313,17 @@ export class SqliteEventStore implements EventStoreAdapter {
       for (const event of page) this.tail.push(event);
       cursor = end.globalPosition;
     }
-    if (this.tail.length > TAIL_EVENTS_MAX) this.tail.splice(0, this.tail.length - TAIL_EVENTS_MAX / 2);
+    this.trimTail();
   }
 
   /** A read of whole envelopes (see `EnvelopeCollector`): `SELECT attest_envelope(...) FROM events WHERE <where>`. */
   private envelopeQuery(where: string): Statement {
     return this.db.prepare(`SELECT ${ENVELOPE_FUNCTION}(${COLUMNS}) FROM events WHERE ${where}`).pluck().safeIntegers(false);
+  }
+
+  /** Events held in the in-memory tail for live subscribers (tests). */
+  get tailLength(): number {
+    return this.tail.length;
   }
 
   /** Observes each group commit's size in appends (metrics). */
@@ -473,7 +485,23 @@ export class SqliteEventStore implements EventStoreAdapter {
     });
     fresh.sort((x, y) => (x.globalPosition < y.globalPosition ? -1 : 1));
     for (const event of fresh) this.tail.push(event);
-    if (this.tail.length > TAIL_EVENTS_MAX) this.tail.splice(0, this.tail.length - TAIL_EVENTS_MAX / 2);
+    this.trimTail();
+  }
+
+  /**
+   * Drops from the tail the events every live subscription has read, then bounds what is left
+   * (a subscription far behind reads from SQLite anyway).
+   */
+  private trimTail(): void {
+    const tail = this.tail;
+    if (this.cursors.size > 0 && tail.length > 0) {
+      let consumed: bigint | null = null;
+      for (const cursor of this.cursors) if (consumed === null || cursor.after < consumed) consumed = cursor.after;
+      let drop = 0;
+      while (drop < tail.length && (tail[drop] as StoredEvent).globalPosition <= (consumed as bigint)) drop++;
+      if (drop > 0) tail.splice(0, drop);
+    }
+    if (tail.length > TAIL_EVENTS_MAX) tail.splice(0, tail.length - TAIL_EVENTS_MAX / 2);
   }
 
   /** Events after `afterPosition` from the tail, when it holds the very next one; else null. */
@@ -711,17 +739,23 @@ export class SqliteEventStore implements EventStoreAdapter {
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler): Subscription {
+    const cursor = { after: options.afterPosition };
     return catchUpSubscription(
       {
         // Live subscribers read from the tail when it holds the next event. A short page from the
         // tail is not the end of the log (the loop reads again until a page comes back empty).
         readBatch: async (after, limit) => {
+          cursor.after = after;
           const cached = this.fromTail(after, limit);
           return cached && cached.length > 0 ? cached : this.readPage(after, limit);
         },
         onAppended: (listener) => {
           this.listeners.add(listener);
-          return () => this.listeners.delete(listener);
+          this.cursors.add(cursor);
+          return () => {
+            this.listeners.delete(listener);
+            this.cursors.delete(cursor);
+          };
         },
         pollIntervalMs: this.pollIntervalMs,
       },
