@@ -50,6 +50,14 @@ interface Running {
   status: ProjectionStatus;
   subscription: Subscription | null;
   waiters: Waiter[];
+  /**
+   * Read-your-writes position: every event up to here that this projection handles is committed
+   * in the read model. At least `status.position` (the committed checkpoint); ahead of it while a
+   * batch is applied whose first events (or all of them) are of types the projection ignores,
+   * since those change nothing a reader can see. A reader waiting for a position need not wait
+   * for the commit of a batch that has nothing for it up to that position.
+   */
+  readable: bigint;
 }
 
 const CHECKPOINTS_DDL = `CREATE TABLE IF NOT EXISTS projection_checkpoints (
@@ -103,6 +111,7 @@ export class ProjectionRunner {
         status: { name: projection.name, version: projection.version, position: 0n, state: 'stopped', lastEventAt: null },
         subscription: null,
         waiters: [],
+        readable: 0n,
       });
     }
     return this;
@@ -135,6 +144,7 @@ export class ProjectionRunner {
       if (!running || status.version !== running.projection.version) continue;
       const failedNow = status.state === 'failed' && running.status.state !== 'failed';
       running.status = { ...status };
+      running.readable = status.position;
       this.wake(running, status.position);
       if (failedNow) this.onFailure(status.name, new Error(status.error ?? 'failed'));
     }
@@ -202,6 +212,7 @@ export class ProjectionRunner {
       await this.reset(projection);
     }
     running.status = { ...running.status, position, state: 'running' };
+    running.readable = position;
     delete running.status.error;
     const handled = projection.handles === 'all' ? 'all' : new Set(projection.handles);
     running.subscription = this.store.subscribeToAll({ afterPosition: position, batchSizeMax: PROJECTION_BATCH_SIZE, lingerMs: this.lingerMs }, async (batch) => {
@@ -243,6 +254,14 @@ export class ProjectionRunner {
     const last = batch[batch.length - 1];
     if (!last) return;
     const { projection } = running;
+    // Up to just before the first event it handles, this batch changes nothing in the read
+    // model: readers waiting for those positions read what is already committed.
+    const firstHandled = handled === 'all' ? batch[0] : batch.find((event) => handled.has(event.type));
+    const unchangedUpTo = firstHandled === undefined ? last.globalPosition : firstHandled.globalPosition - 1n;
+    if (unchangedUpTo > running.readable) {
+      running.readable = unchangedUpTo;
+      this.wake(running, unchangedUpTo);
+    }
     await this.readModels.transaction(async (tx) => {
       const stored = projection.input === 'stored';
       const events = handled === 'all' ? batch : batch.filter((event) => handled.has(event.type));
@@ -257,6 +276,7 @@ export class ProjectionRunner {
     });
     running.status.position = last.globalPosition;
     running.status.lastEventAt = last.metadata.recordedAt;
+    if (last.globalPosition > running.readable) running.readable = last.globalPosition;
     this.wake(running, last.globalPosition);
     this.changed(running);
   }
@@ -272,17 +292,19 @@ export class ProjectionRunner {
       const position = BigInt(row.position);
       const current = Number(row.version) === running.projection.version;
       running.status = { ...running.status, position: current ? position : 0n, state: current ? 'running' : 'stopped' };
+      running.readable = running.status.position;
       if (current) this.wake(running, position);
     }
   }
 
   /**
-   * Read-your-writes: resolves once `name` has applied everything up to `position`.
+   * Read-your-writes: resolves once `name` has applied everything up to `position` that it
+   * handles (its read model then reads as it will at `position`; see `Running.readable`).
    * Bounded: rejects with ProjectionLagging after `timeoutMs`.
    */
   waitFor(name: string, position: bigint, timeoutMs = 5_000): Promise<void> {
     const running = this.get(name);
-    if (running.status.position >= position) return Promise.resolve();
+    if (running.readable >= position) return Promise.resolve();
     if (running.status.state === 'failed') return Promise.reject(new ProjectionLagging(name, position, running.status.position));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
