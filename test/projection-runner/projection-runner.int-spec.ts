@@ -142,7 +142,7 @@ describe.each([
     await bumped.stop();
   });
 
-  it('answers a reader waiting for an event the projection ignores without waiting for the commit of the batch that carries it; a handled one still waits', async () => {
+  it('answers a reader waiting for an event the projection ignores without waiting for the commit of the batch that carries it; a handled one, and a wait for the checkpoint, still wait', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const gated: Projection = {
@@ -159,9 +159,12 @@ describe.each([
     const written = await store.append('d', [{ type: 'TestRenamed', data: { name: 'n' }, pii: { displayName: 'N' } }, counted(99n)], { expectedRevision: 'any', actor });
     const ignored = written.lastPosition - 1n;
     const settled = (promise: Promise<void>) => Promise.race([promise.then(() => 'resolved'), new Promise((r) => setTimeout(() => r('pending'), 300))]);
-    const handledWait = runner.waitFor('totals', written.lastPosition);
+    const handledWait = runner.waitUntilReadable('totals', written.lastPosition);
+    const checkpointWait = runner.waitFor('totals', ignored);
     try {
-      expect(await settled(runner.waitFor('totals', ignored))).toBe('resolved');
+      expect(await settled(runner.waitUntilReadable('totals', ignored))).toBe('resolved');
+      // A wait for the checkpoint itself still waits for the commit.
+      expect(await settled(checkpointWait)).toBe('pending');
       // What that reader reads is the committed read model, which the ignored event does not change.
       expect(await total('d')).toEqual({ total: 1n, events: 1n });
       expect(await settled(handledWait)).toBe('pending');
@@ -171,6 +174,7 @@ describe.each([
       release();
     }
     await handledWait;
+    await checkpointWait;
     expect(await total('d')).toEqual({ total: 100n, events: 2n });
     expect(runner.status()[0]?.position).toBe(written.lastPosition);
     await runner.stop();

@@ -42,6 +42,8 @@ export interface RemoteProjections {
 
 interface Waiter {
   position: bigint;
+  /** Satisfied by `Running.readable` (a reader), else only by the committed checkpoint. */
+  readable: boolean;
   resolve: () => void;
 }
 
@@ -145,7 +147,7 @@ export class ProjectionRunner {
       const failedNow = status.state === 'failed' && running.status.state !== 'failed';
       running.status = { ...status };
       running.readable = status.position;
-      this.wake(running, status.position);
+      this.wake(running);
       if (failedNow) this.onFailure(status.name, new Error(status.error ?? 'failed'));
     }
   }
@@ -159,11 +161,11 @@ export class ProjectionRunner {
     }
   }
 
-  /** Resolves the waiters of `running` that `position` satisfies. */
-  private wake(running: Running, position: bigint): void {
+  /** Resolves the waiters of `running` that its checkpoint (or, for readers, `readable`) now satisfies. */
+  private wake(running: Running): void {
     const still: Waiter[] = [];
     for (const waiter of running.waiters) {
-      if (waiter.position <= position) waiter.resolve();
+      if (waiter.position <= (waiter.readable ? running.readable : running.status.position)) waiter.resolve();
       else still.push(waiter);
     }
     running.waiters = still;
@@ -260,7 +262,7 @@ export class ProjectionRunner {
     const unchangedUpTo = firstHandled === undefined ? last.globalPosition : firstHandled.globalPosition - 1n;
     if (unchangedUpTo > running.readable) {
       running.readable = unchangedUpTo;
-      this.wake(running, unchangedUpTo);
+      this.wake(running);
     }
     await this.readModels.transaction(async (tx) => {
       const stored = projection.input === 'stored';
@@ -277,7 +279,7 @@ export class ProjectionRunner {
     running.status.position = last.globalPosition;
     running.status.lastEventAt = last.metadata.recordedAt;
     if (last.globalPosition > running.readable) running.readable = last.globalPosition;
-    this.wake(running, last.globalPosition);
+    this.wake(running);
     this.changed(running);
   }
 
@@ -293,18 +295,30 @@ export class ProjectionRunner {
       const current = Number(row.version) === running.projection.version;
       running.status = { ...running.status, position: current ? position : 0n, state: current ? 'running' : 'stopped' };
       running.readable = running.status.position;
-      if (current) this.wake(running, position);
+      if (current) this.wake(running);
     }
   }
 
   /**
-   * Read-your-writes: resolves once `name` has applied everything up to `position` that it
-   * handles (its read model then reads as it will at `position`; see `Running.readable`).
-   * Bounded: rejects with ProjectionLagging after `timeoutMs`.
+   * Resolves once `name` has applied and committed everything up to `position` (its checkpoint
+   * has reached it). Bounded: rejects with ProjectionLagging after `timeoutMs`.
    */
   waitFor(name: string, position: bigint, timeoutMs = 5_000): Promise<void> {
+    return this.waitUntil(name, position, timeoutMs, false);
+  }
+
+  /**
+   * Read-your-writes for a reader: resolves once `name`'s read model reads as it will at
+   * `position`, i.e. every event up to there that the projection handles is committed (see
+   * `Running.readable`); the checkpoint itself may still be behind. Bounded like `waitFor`.
+   */
+  waitUntilReadable(name: string, position: bigint, timeoutMs = 5_000): Promise<void> {
+    return this.waitUntil(name, position, timeoutMs, true);
+  }
+
+  private waitUntil(name: string, position: bigint, timeoutMs: number, readable: boolean): Promise<void> {
     const running = this.get(name);
-    if (running.readable >= position) return Promise.resolve();
+    if ((readable ? running.readable : running.status.position) >= position) return Promise.resolve();
     if (running.status.state === 'failed') return Promise.reject(new ProjectionLagging(name, position, running.status.position));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -313,6 +327,7 @@ export class ProjectionRunner {
       }, Math.min(timeoutMs, WAIT_TIMEOUT_MS_MAX));
       const waiter: Waiter = {
         position,
+        readable,
         resolve: () => {
           clearTimeout(timer);
           resolve();

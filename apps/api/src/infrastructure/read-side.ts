@@ -63,7 +63,7 @@ export class ReadSide {
   }
 
   private async run<A>(query: ReadSideQuery<A>, args: A, after: ReadAfter): Promise<string> {
-    await this.runner.waitFor(after.projection, after.position, after.timeoutMs);
+    await this.runner.waitUntilReadable(after.projection, after.position, after.timeoutMs);
     return query.run(this.db, args);
   }
 }
