@@ -92,7 +92,7 @@ const environment = z
 export type Environment = z.output<typeof environment>;
 
 /** Projection linger on a thread that also serves requests (see AttestConfig.projectionLingerMs). */
-export const PROJECTION_LINGER_MS_SHARED_THREAD = 5;
+const PROJECTION_LINGER_MS_SHARED_THREAD = 5;
 
 export interface AttestConfig {
   mode: Environment['ATTEST_MODE'];

@@ -9,7 +9,7 @@ export * from './expected-revision';
 export * from './codecs';
 export { SqliteEventStore, SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
 export { applyMigrations, Migration } from './sqlite/migrations';
-export { WalCheckpointer, WAL_AUTOCHECKPOINT_FALLBACK_PAGES } from './sqlite/wal-checkpointer';
+export { CHECKPOINTED_ELSEWHERE, WalCheckpointer, WalCheckpointing, WAL_AUTOCHECKPOINT_FALLBACK_PAGES } from './sqlite/wal-checkpointer';
 export { PostgresEventStore, PostgresEventStoreOptions, PostgresAppendFailed, toSetWire, toWireAppend } from './postgres/postgres-event-store';
 export { applyPostgresMigrations, POSTGRES_EVENT_STORE_MIGRATIONS, PostgresMigration, schemaNames, SchemaNames } from './postgres/migrations';
 export { KurrentDbEventStore, KurrentDbEventStoreOptions } from './kurrentdb/kurrentdb-event-store';

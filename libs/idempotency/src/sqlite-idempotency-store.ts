@@ -1,7 +1,7 @@
 import Database, { Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { WalCheckpointer } from '@attest/event-store';
+import { WalCheckpointing } from '@attest/event-store';
 import { IdempotencyRecord, IdempotencyStore } from './idempotency';
 
 /**
@@ -18,11 +18,11 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   private readonly pending: Array<{ record: IdempotencyRecord; resolve: () => void; reject: (error: unknown) => void }> = [];
   private readonly writeAll: (records: IdempotencyRecord[]) => void;
 
-  private readonly checkpointer: WalCheckpointer | null;
+  private readonly checkpointer: WalCheckpointing | null;
 
   constructor(
     private readonly path: string,
-    options: { synchronous?: 'FULL' | 'NORMAL'; /** WAL checkpoints on a worker thread (see WalCheckpointer). */ checkpointer?: WalCheckpointer } = {},
+    options: { synchronous?: 'FULL' | 'NORMAL'; /** WAL checkpoints on a worker thread (see WalCheckpointer). */ checkpointer?: WalCheckpointing } = {},
   ) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);

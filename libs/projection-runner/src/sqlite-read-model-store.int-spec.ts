@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHECKPOINTED_ELSEWHERE } from '@attest/event-store';
 import { SqliteReadModelStore } from './sqlite-read-model-store';
 
 describe('SqliteReadModelStore group commit', () => {
@@ -104,7 +105,7 @@ describe('SqliteReadModelStore WAL checkpoints', () => {
 
   it('a store whose file another thread checkpoints (the projection worker) never checkpoints inside its own commits', async () => {
     const own = await walBytesAfterWrites({}, 'own');
-    const elsewhere = await walBytesAfterWrites({ checkpointedElsewhere: true }, 'elsewhere');
+    const elsewhere = await walBytesAfterWrites({ checkpointer: CHECKPOINTED_ELSEWHERE }, 'elsewhere');
     // SQLite's default: a commit past 1,000 WAL pages copies them into the file and the WAL restarts from its beginning.
     expect(own).toBeLessThan(1_100 * 4_096 + 200_000);
     // Left to the other thread: every page written is still in the WAL.

@@ -1,7 +1,7 @@
 import Database, { Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { WAL_AUTOCHECKPOINT_FALLBACK_PAGES, WalCheckpointer } from '@attest/event-store';
+import { WalCheckpointing } from '@attest/event-store';
 import { ReadModelQueries, ReadModelStore, SqlValue } from './read-model-store';
 
 class StatementCache implements ReadModelQueries {
@@ -65,21 +65,11 @@ export class SqliteReadModelStore implements ReadModelStore {
   private commits = 0;
   private transactions = 0;
 
-  private readonly checkpointer: WalCheckpointer | null;
+  private readonly checkpointer: WalCheckpointing | null;
 
   constructor(
     private readonly path: string,
-    options: {
-      synchronous?: 'FULL' | 'NORMAL';
-      /** WAL checkpoints on a worker thread (see WalCheckpointer). */
-      checkpointer?: WalCheckpointer;
-      /**
-       * Another thread's WalCheckpointer already checkpoints this file (the projection worker's
-       * store, whose file the API thread's checkpointer covers): this connection's own threshold is
-       * lifted to the same fallback bound, so its commits do not copy the WAL into the file too.
-       */
-      checkpointedElsewhere?: boolean;
-    } = {},
+    options: { synchronous?: 'FULL' | 'NORMAL'; /** WAL checkpoints on a worker thread (see WalCheckpointer, CHECKPOINTED_ELSEWHERE). */ checkpointer?: WalCheckpointing } = {},
   ) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.writer = new Database(path);
@@ -100,7 +90,6 @@ export class SqliteReadModelStore implements ReadModelStore {
     if (this.reader !== this.writer) this.reader.pragma(`cache_size = ${READ_MODEL_CACHE_KIB}`);
     this.reader.defaultSafeIntegers(true);
     this.checkpointer = options.checkpointer?.attach(this.writer, path) ?? null;
-    if (options.checkpointedElsewhere && path !== ':memory:') this.writer.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_FALLBACK_PAGES}`);
     this.writes = new StatementCache(this.writer);
     this.query = new StatementCache(this.reader);
     this.control = {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AttestConfig } from '@attest/config';
 import { generateKek, parseKeks, PostgresSubjectKeyStore, SqliteSubjectKeyStore, SubjectKeyStore } from '@attest/crypto-shredding';
-import { EventStoreAdapter, KurrentDbEventStore, PostgresEventStore, SqliteEventStore, WalCheckpointer } from '@attest/event-store';
+import { CHECKPOINTED_ELSEWHERE, EventStoreAdapter, KurrentDbEventStore, PostgresEventStore, SqliteEventStore, WalCheckpointer, WalCheckpointing } from '@attest/event-store';
 import { PostgresReadModelStore, ReadModelStore, SqliteReadModelStore } from '@attest/projection-runner';
 
 /**
@@ -17,11 +17,10 @@ const required = (value: string | undefined, variable: string): string => {
 
 /**
  * WAL checkpoints of the API's SQLite files run on one worker thread, never inside a commit on
- * the event loop (ADR 0018). Inside the projection worker thread: none (the API thread's
- * checkpointer already covers the same files, and the worker's own commits are off the API's
- * event loop anyway).
+ * the event loop (ADR 0018). Inside the projection worker thread the API thread's checkpointer
+ * already covers the same files: the worker's connections leave the copying to it.
  */
-export const checkpointing = (config: AttestConfig): { checkpointer?: WalCheckpointer } => (config.projectionWorker ? {} : { checkpointer: WalCheckpointer.shared() });
+export const checkpointing = (config: AttestConfig): { checkpointer: WalCheckpointing } => ({ checkpointer: config.projectionWorker ? CHECKPOINTED_ELSEWHERE : WalCheckpointer.shared() });
 
 export const createEventStoreAdapter = async (config: AttestConfig): Promise<EventStoreAdapter> => {
   switch (config.store) {
@@ -45,9 +44,7 @@ export const createEventStoreAdapter = async (config: AttestConfig): Promise<Eve
 export const createReadModelStore = async (config: AttestConfig): Promise<ReadModelStore> => {
   switch (config.readModels) {
     case 'sqlite':
-      // On the projection worker the API thread's checkpointer covers this file: the worker's commits
-      // (live batches, rebuilds) leave the copying to it instead of checkpointing inline.
-      return new SqliteReadModelStore(config.sqlite.readModelsPath, config.projectionWorker ? { checkpointedElsewhere: true } : checkpointing(config));
+      return new SqliteReadModelStore(config.sqlite.readModelsPath, checkpointing(config));
     case 'postgres':
       return new PostgresReadModelStore({ connectionString: required(config.postgresUrl, 'ATTEST_POSTGRES_URL') });
     default: {

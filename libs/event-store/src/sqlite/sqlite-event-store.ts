@@ -17,7 +17,7 @@ import { JsonObject, NewEvent, StoredEvent } from '../envelope';
 import { DuplicateEventId, StoreUnavailable, WrongExpectedRevision } from '../errors';
 import { CurrentRevision, revisionMatches } from '../expected-revision';
 import { applyMigrations, EVENT_STORE_MIGRATIONS } from './migrations';
-import { WalCheckpointer } from './wal-checkpointer';
+import { WalCheckpointing } from './wal-checkpointer';
 
 export interface SqliteEventStoreOptions {
   /** File path, or ':memory:' for tests. */
@@ -38,7 +38,7 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   readBatchSize?: number;
   /** Run WAL checkpoints on this worker thread instead of inside commits on the event loop. */
-  checkpointer?: WalCheckpointer;
+  checkpointer?: WalCheckpointing;
   /**
    * A read-only view of a file that another store (in another thread of this process) writes:
    * reads of $all see nothing past `visibleUpTo`, raised by `advanceVisible` with the positions
@@ -208,7 +208,7 @@ export class SqliteEventStore implements EventStoreAdapter {
   /**
    * Where each live subscription of this store has read to: the position it last asked to read
    * after (it has handled every event up to there). The tail drops what all of them have read
-   * (`trimConsumed`), so a live event dies young instead of waiting for the size cap in the old
+   * (`trimTail`), so a live event dies young instead of waiting for the size cap in the old
    * generation of the heap (ADR 0021, addendum).
    */
   private readonly cursors = new Set<{ after: bigint }>();
@@ -222,7 +222,7 @@ export class SqliteEventStore implements EventStoreAdapter {
   private readonly fsync: NonNullable<SqliteEventStoreOptions['fsync']>;
   /** A failed fsync leaves the file's durability unknown: the store refuses further appends. */
   private failed: Error | null = null;
-  private readonly checkpointer: WalCheckpointer | null;
+  private readonly checkpointer: WalCheckpointing | null;
   private readonly streamReads = new Map<string, Statement>();
   private readonly envelopes = new EnvelopeCollector();
   /** Follower: the highest position readers of $all may see (see SqliteEventStoreOptions.follower). */
@@ -494,11 +494,11 @@ export class SqliteEventStore implements EventStoreAdapter {
    */
   private trimTail(): void {
     const tail = this.tail;
-    if (this.cursors.size > 0 && tail.length > 0) {
-      let consumed: bigint | null = null;
-      for (const cursor of this.cursors) if (consumed === null || cursor.after < consumed) consumed = cursor.after;
+    if (this.cursors.size > 0) {
+      let consumed = POSITION_MAX;
+      for (const cursor of this.cursors) if (cursor.after < consumed) consumed = cursor.after;
       let drop = 0;
-      while (drop < tail.length && (tail[drop] as StoredEvent).globalPosition <= (consumed as bigint)) drop++;
+      while (drop < tail.length && (tail[drop] as StoredEvent).globalPosition <= consumed) drop++;
       if (drop > 0) tail.splice(0, drop);
     }
     if (tail.length > TAIL_EVENTS_MAX) tail.splice(0, tail.length - TAIL_EVENTS_MAX / 2);

@@ -46,7 +46,30 @@ loop();
 /** Pages a registered store lets its WAL grow to before checkpointing on its own thread. */
 export const WAL_AUTOCHECKPOINT_FALLBACK_PAGES = 20_000;
 
-export class WalCheckpointer {
+/**
+ * What a SQLite store needs of whoever checkpoints its file: `attach` hands a connection's
+ * checkpoints over (returning what to `remove` the file from when the store closes, or null),
+ * `remove` takes them back.
+ */
+export interface WalCheckpointing {
+  attach(db: Database.Database, path: string): WalCheckpointing | null;
+  remove(path: string): Promise<void>;
+}
+
+/**
+ * For a connection to a file that another thread's WalCheckpointer already checkpoints (the
+ * projection worker's, whose files the API thread's checkpointer covers): its threshold is lifted
+ * to the same fallback bound, so its commits leave the copying to that thread.
+ */
+export const CHECKPOINTED_ELSEWHERE: WalCheckpointing = {
+  attach: (db, path) => {
+    if (path !== ':memory:') db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_FALLBACK_PAGES}`);
+    return null;
+  },
+  remove: async () => undefined,
+};
+
+export class WalCheckpointer implements WalCheckpointing {
   private static instance: WalCheckpointer | null = null;
   private readonly worker: Worker;
   private readonly paths = new Set<string>();

@@ -26,8 +26,8 @@ export class ProjectionWorkerHost implements RemoteProjections, RemoteReadSide {
   private worker: Worker | null = null;
   private stopping = false;
   private exited: Promise<void> = Promise.resolve();
-  private readonly calls = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-  private readonly queries = new Map<number, { resolve: (json: string) => void; reject: (error: Error) => void }>();
+  /** Requests sent to the worker (rebuilds, queries), by id, until it answers. */
+  private readonly pending = new Map<number, { resolve: (value: string | undefined) => void; reject: (error: Error) => void }>();
   private nextCall = 1;
 
   constructor(
@@ -58,19 +58,14 @@ export class ProjectionWorkerHost implements RemoteProjections, RemoteReadSide {
           case 'status':
             onStatus(message.statuses);
             return;
-          case 'done': {
-            const call = this.calls.get(message.id);
-            this.calls.delete(message.id);
-            if (message.error === undefined) call?.resolve();
-            else call?.reject(new Error(message.error));
-            return;
-          }
+          case 'done':
           case 'answer': {
-            const query = this.queries.get(message.id);
-            this.queries.delete(message.id);
-            if ('json' in message) query?.resolve(message.json);
-            else if ('lagging' in message) query?.reject(laggingFromData(message.lagging));
-            else query?.reject(new Error(message.error));
+            const call = this.pending.get(message.id);
+            this.pending.delete(message.id);
+            if ('json' in message) call?.resolve(message.json);
+            else if ('lagging' in message) call?.reject(laggingFromData(message.lagging));
+            else if (message.error !== undefined) call?.reject(new Error(message.error));
+            else call?.resolve(undefined);
             return;
           }
           case 'start-failed':
@@ -87,9 +82,8 @@ export class ProjectionWorkerHost implements RemoteProjections, RemoteReadSide {
           unsubscribe();
           this.worker = null;
           const reason = failure?.message ?? `the projection worker exited (code ${code})`;
-          for (const call of [...this.calls.values(), ...this.queries.values()]) call.reject(new Error(reason));
-          this.calls.clear();
-          this.queries.clear();
+          for (const call of this.pending.values()) call.reject(new Error(reason));
+          this.pending.clear();
           if (!started) reject(failure ?? new Error(reason));
           else if (!this.stopping) onLost(reason);
           exited();
@@ -98,15 +92,8 @@ export class ProjectionWorkerHost implements RemoteProjections, RemoteReadSide {
     });
   }
 
-  rebuild(name: string): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return Promise.reject(new Error('the projection worker is not running'));
-    const id = this.nextCall++;
-    return new Promise<void>((resolve, reject) => {
-      this.calls.set(id, { resolve, reject });
-      const message: ToProjectionWorker = { type: 'rebuild', id, name };
-      worker.postMessage(message);
-    });
+  async rebuild(name: string): Promise<void> {
+    await this.request((id) => ({ type: 'rebuild', id, name }));
   }
 
   /** The worker thread while it runs (null before start and after exit). */
@@ -115,14 +102,20 @@ export class ProjectionWorkerHost implements RemoteProjections, RemoteReadSide {
   }
 
   /** Runs a read-side query on the worker, beside the read models (see ReadSide). */
-  query(name: string, args: unknown, after: ReadAfter): Promise<string> {
+  async query(name: string, args: unknown, after: ReadAfter): Promise<string> {
+    const json = await this.request((id) => ({ type: 'query', id, name, args, projection: after.projection, position: after.position, timeoutMs: after.timeoutMs }));
+    if (json === undefined) throw new Error(`the projection worker answered query ${name} without JSON`);
+    return json;
+  }
+
+  /** Sends the request `build` makes with a fresh id; settles with the worker's answer to that id. */
+  private request(build: (id: number) => ToProjectionWorker): Promise<string | undefined> {
     const worker = this.worker;
     if (!worker) return Promise.reject(new Error('the projection worker is not running'));
     const id = this.nextCall++;
-    return new Promise<string>((resolve, reject) => {
-      this.queries.set(id, { resolve, reject });
-      const message: ToProjectionWorker = { type: 'query', id, name, args, projection: after.projection, position: after.position, timeoutMs: after.timeoutMs };
-      worker.postMessage(message);
+    return new Promise<string | undefined>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage(build(id));
     });
   }
 
