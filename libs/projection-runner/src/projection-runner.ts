@@ -258,7 +258,8 @@ export class ProjectionRunner {
     const { projection } = running;
     // Up to just before the first event it handles, this batch changes nothing in the read
     // model: readers waiting for those positions read what is already committed.
-    const firstHandled = handled === 'all' ? batch[0] : batch.find((event) => handled.has(event.type));
+    const events = handled === 'all' ? batch : batch.filter((event) => handled.has(event.type));
+    const firstHandled = events[0];
     const unchangedUpTo = firstHandled === undefined ? last.globalPosition : firstHandled.globalPosition - 1n;
     if (unchangedUpTo > running.readable) {
       running.readable = unchangedUpTo;
@@ -266,7 +267,6 @@ export class ProjectionRunner {
     }
     await this.readModels.transaction(async (tx) => {
       const stored = projection.input === 'stored';
-      const events = handled === 'all' ? batch : batch.filter((event) => handled.has(event.type));
       const revealPii = projection.needsPii === true;
       const input = stored ? events : await Promise.all(events.map((event) => this.store.decode<RecordedEvent>(event, { revealPii })));
       if (projection.applyBatch) {
