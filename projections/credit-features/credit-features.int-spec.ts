@@ -177,9 +177,9 @@ describe('credit features projection', () => {
 
     it('counts deposits, received tips and counterparties; 30-day features drop what is older', async () => {
       await appendAt(store, day(3), consentGranted('d1', 'c1', day(3)));
-      await appendAt(store, day(4), fundsDeposited('d1', 50_000n));
+      const deposit = await appendAt(store, day(4), fundsDeposited('d1', 50_000n));
       await tip(day(5), 'x1', 'd1', 10_000n);
-      await tip(day(6), 'x2', 'd1', 10_000n);
+      const lastTip = await tip(day(6), 'x2', 'd1', 10_000n);
       await caughtUp();
       const at = new Date(Date.UTC(2026, 3, 4, 12)).toISOString(); // 30 days after day 5, noon
       const answer = await featuresOf('d1', 'bureau', at);
@@ -190,7 +190,12 @@ describe('credit features projection', () => {
         tipsReceivedCount30d: { value: '1' },
         distinctCounterparties90d: { value: '2' },
         reversalRatio90d: { value: '0' },
+        // Lifetime features span every kind: the age from the deposit, the last activity from the
+        // last received tip, and their lineage covers all three contributions.
+        accountAgeDays: { value: '31' },
+        daysSinceLastActivity: { value: '29' },
       });
+      expect(answer.currencies[0]?.features['accountAgeDays']?.lineage).toEqual({ sourceEvents: 3, fromPosition: deposit.toString(), toPosition: (lastTip + 1n).toString() });
     });
   });
 

@@ -61,7 +61,7 @@ const merge = (a: Lineage, b: Lineage): Lineage => ({
 /** Whole days from one instant to another, both in epoch milliseconds (as `occurred_at` stores them), rounded down. */
 const wholeDays = (fromMs: number, toMs: number): bigint => BigInt(Math.floor((toMs - fromMs) / DAY_MS));
 
-interface FlowRow {
+interface KindRow {
   currency: string;
   kind: string;
   count30: unknown;
@@ -72,6 +72,11 @@ interface FlowRow {
   volume90: unknown;
   first90: unknown;
   last90: unknown;
+  events: unknown;
+  first_at: unknown;
+  last_at: unknown;
+  first: unknown;
+  last: unknown;
 }
 
 interface Flow {
@@ -80,27 +85,43 @@ interface Flow {
   lineage: Lineage;
 }
 
+/** A currency's whole history up to the instant: its events, their first and last times and positions. */
+interface Lifetime {
+  events: bigint;
+  firstAt: bigint;
+  lastAt: bigint;
+  first: bigint;
+  last: bigint;
+}
+
 /**
  * The features of one subject for one recipient, as of an instant (ISO-8601, millisecond
  * precision, like the stored event times): aggregates over the contributions with
- * `occurred_at <= asOf`. Three bounded aggregate queries (their results have at most one row
- * per currency and kind), whatever the subject's history length; no row is read one by one.
+ * `occurred_at <= asOf`. Two bounded aggregate queries (their results have at most one row per
+ * currency and kind), whatever the subject's history length; no row is read one by one. The
+ * first gives each kind's 30- and 90-day flows and its whole history (a currency's lifetime is
+ * the sum over its kinds); the second counts distinct counterparties, which cannot be summed
+ * over kinds.
  */
 export const queryCreditFeatures = async (db: ReadModelQueries, subjectId: string, recipientId: string, asOf: string): Promise<CreditFeatures> => {
   const asOfMs = Date.parse(asOf);
   const since30 = asOfMs - WINDOW_DAYS['30d'] * DAY_MS;
   const since90 = asOfMs - WINDOW_DAYS['90d'] * DAY_MS;
-  const flows = await db.all<FlowRow>(
+  const kinds = await db.all<KindRow>(
     `SELECT currency, kind,
        SUM(CASE WHEN occurred_at > ? THEN 1 ELSE 0 END) AS count30,
        SUM(CASE WHEN occurred_at > ? THEN amount_minor ELSE 0 END) AS volume30,
        MIN(CASE WHEN occurred_at > ? THEN position END) AS first30,
        MAX(CASE WHEN occurred_at > ? THEN position END) AS last30,
-       COUNT(*) AS count90, SUM(amount_minor) AS volume90, MIN(position) AS first90, MAX(position) AS last90
+       SUM(CASE WHEN occurred_at > ? THEN 1 ELSE 0 END) AS count90,
+       SUM(CASE WHEN occurred_at > ? THEN amount_minor ELSE 0 END) AS volume90,
+       MIN(CASE WHEN occurred_at > ? THEN position END) AS first90,
+       MAX(CASE WHEN occurred_at > ? THEN position END) AS last90,
+       COUNT(*) AS events, MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at, MIN(position) AS first, MAX(position) AS last
      FROM ${CONTRIBUTIONS_TABLE}
-     WHERE subject_id = ? AND recipient_id = ? AND occurred_at > ? AND occurred_at <= ?
+     WHERE subject_id = ? AND recipient_id = ? AND occurred_at <= ?
      GROUP BY currency, kind`,
-    since30, since30, since30, since30, subjectId, recipientId, since90, asOfMs,
+    since30, since30, since30, since30, since90, since90, since90, since90, subjectId, recipientId, asOfMs,
   );
   const counterparties = await db.all<{ currency: string; distinct_count: unknown; events: unknown; first: unknown; last: unknown }>(
     `SELECT currency, COUNT(DISTINCT counterparty_id) AS distinct_count, COUNT(*) AS events, MIN(position) AS first, MAX(position) AS last
@@ -109,20 +130,30 @@ export const queryCreditFeatures = async (db: ReadModelQueries, subjectId: strin
      GROUP BY currency`,
     subjectId, recipientId, since90, asOfMs,
   );
-  const lifetimes = await db.all<{ currency: string; events: unknown; first_at: unknown; last_at: unknown; first: unknown; last: unknown }>(
-    `SELECT currency, COUNT(*) AS events, MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at, MIN(position) AS first, MAX(position) AS last
-     FROM ${CONTRIBUTIONS_TABLE}
-     WHERE subject_id = ? AND recipient_id = ? AND occurred_at <= ?
-     GROUP BY currency`,
-    subjectId, recipientId, asOfMs,
-  );
+  const lifetimes = new Map<string, Lifetime>();
+  for (const row of kinds) {
+    const kind: Lifetime = { events: big(row.events), firstAt: big(row.first_at), lastAt: big(row.last_at), first: big(row.first), last: big(row.last) };
+    const seen = lifetimes.get(row.currency);
+    lifetimes.set(
+      row.currency,
+      seen === undefined
+        ? kind
+        : {
+            events: seen.events + kind.events,
+            firstAt: seen.firstAt < kind.firstAt ? seen.firstAt : kind.firstAt,
+            lastAt: seen.lastAt > kind.lastAt ? seen.lastAt : kind.lastAt,
+            first: seen.first < kind.first ? seen.first : kind.first,
+            last: seen.last > kind.last ? seen.last : kind.last,
+          },
+    );
+  }
 
   const currencies: CurrencyFeatures[] = [];
-  for (const life of [...lifetimes].sort((a, b) => a.currency.localeCompare(b.currency))) {
-    if (!isCurrency(life.currency)) continue;
-    const currency = life.currency;
+  for (const [currencyCode, life] of [...lifetimes].sort(([a], [b]) => a.localeCompare(b))) {
+    if (!isCurrency(currencyCode)) continue;
+    const currency = currencyCode;
     const flowOf = (kind: ContributionKind, window: '30d' | '90d'): Flow => {
-      const row = flows.find((f) => f.currency === currency && f.kind === kind);
+      const row = kinds.find((f) => f.currency === currency && f.kind === kind);
       if (!row) return { count: 0n, volume: 0n, lineage: EMPTY };
       return window === '30d'
         ? { count: big(row.count30), volume: big(row.volume30), lineage: lineage(row.count30, row.first30, row.last30) }
@@ -145,8 +176,8 @@ export const queryCreditFeatures = async (db: ReadModelQueries, subjectId: strin
     // Integer basis points, rounded down: no floating point anywhere in a feature value.
     derived('reversalRatio90d', reversible.count === 0n ? null : (reversals.count * 10_000n) / reversible.count, merge(reversals.lineage, reversible.lineage));
     const lifeLineage = lineage(life.events, life.first, life.last);
-    derived('accountAgeDays', wholeDays(Number(big(life.first_at)), asOfMs), lifeLineage);
-    derived('daysSinceLastActivity', wholeDays(Number(big(life.last_at)), asOfMs), lifeLineage);
+    derived('accountAgeDays', wholeDays(Number(life.firstAt), asOfMs), lifeLineage);
+    derived('daysSinceLastActivity', wholeDays(Number(life.lastAt), asOfMs), lifeLineage);
     currencies.push({ currency, features });
   }
   return { subjectId, recipientId, asOf, definitionsVersion: CREDIT_FEATURE_DEFINITIONS_VERSION, currencies };

@@ -747,7 +747,11 @@ export class SqliteEventStore implements EventStoreAdapter {
         readBatch: async (after, limit) => {
           cursor.after = after;
           const cached = this.fromTail(after, limit);
-          return cached && cached.length > 0 ? cached : this.readPage(after, limit);
+          if (cached && cached.length > 0) return cached;
+          // A follower sees nothing past what the writer made visible: a subscriber that has read
+          // up to there is at the end without asking SQLite (each projection asks after every batch).
+          if (this.visibleCap !== null && after >= this.visibleCap) return [];
+          return this.readPage(after, limit);
         },
         onAppended: (listener) => {
           this.listeners.add(listener);
