@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKey } from '@attest/auth';
 import { generateKek } from '@attest/crypto-shredding';
-import { apiCpuSeconds, startApiProcess } from './lib/api-process';
+import { apiCpuSeconds, freePort, startApiProcess } from './lib/api-process';
 import { BenchHttpClient } from './lib/http-client';
 import { cpuWindow, runLoad } from './lib/load';
 import { Benchmark, BenchResult, percentile } from './lib/report';
@@ -56,7 +56,7 @@ export const httpCeilingBenchmarks: Benchmark[] = [
   {
     name: 'http/ceiling',
     run: async (): Promise<BenchResult> => {
-      const port = 4900 + Math.floor(Math.random() * 90);
+      const port = await freePort();
       const bare = spawn(process.execPath, ['-e', BARE_FASTIFY], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       let fastify;
       try {

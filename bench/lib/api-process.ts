@@ -1,5 +1,6 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export interface ApiProcess {
@@ -35,13 +36,29 @@ export interface ApiProcessOptions {
 }
 
 /**
+ * A TCP port nothing listens on, chosen by the OS (listen on port 0, read the port, close). A
+ * random port in a fixed range once collided with RabbitMQ's epmd on 4369 (EADDRINUSE); the
+ * port is only free until someone else takes it, which the OS makes unlikely by not reusing it at once.
+ */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no port from the OS'))));
+    });
+  });
+
+/**
  * Starts the API as a separate process, as it runs in production: the compiled JavaScript
  * (`npm run build`, then `node dist/apps/api/src/main.js`, what `npm start` runs), never through
  * ts-node (whose REPL module loads `domain`, which slows every callback). The load generator and
  * the server never share an event loop. Resolves once /health/live answers.
  */
 export const startApiProcess = async (env: Record<string, string>, options: ApiProcessOptions = {}): Promise<ApiProcess> => {
-  const port = 3900 + Math.floor(Math.random() * 900);
+  const port = await freePort();
   const root = join(__dirname, '..', '..');
   buildOnce(root);
   const profile = process.env['ATTEST_BENCH_CPU_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['ATTEST_BENCH_CPU_PROFILE']}`] : [];
