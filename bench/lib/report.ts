@@ -28,9 +28,25 @@ const root = join(__dirname, '..', '..');
 const resultsPath = join(root, 'bench', 'results.json');
 const markdownPath = join(root, 'docs', 'BENCHMARKS.md');
 
+/**
+ * The CPU's family and model from /proc/cpuinfo (Linux), e.g. "family 25, model 17": VMs report
+ * the same model name ("AMD EPYC") for CPUs whose speed differed sevenfold between sessions.
+ */
+const cpuGeneration = (): string | null => {
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const family = /^cpu family\s*:\s*(\d+)/m.exec(info)?.[1];
+    const model = /^model\s*:\s*(\d+)/m.exec(info)?.[1];
+    return family && model ? `family ${family}, model ${model}` : null;
+  } catch {
+    return null;
+  }
+};
+
 export const machine = () => {
   const cpu = cpus();
-  return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}`;
+  const generation = cpuGeneration();
+  return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}${generation ? ` (${generation})` : ''}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}`;
 };
 
 export const verdict = (m: Measurement): string => {
