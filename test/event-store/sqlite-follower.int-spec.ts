@@ -78,6 +78,33 @@ describe('sqlite store: a follower sees only what the writer made durable', () =
     await store.close();
   });
 
+  it('reads each newly visible range from SQLite once; subscribers at the visible end ask SQLite nothing', async () => {
+    const path = join(dir, 'tail.sqlite');
+    const writer = new EventStore(new SqliteEventStore({ path, synchronous: 'NORMAL' }), testRegistry());
+    // No poll during the test: only advanceVisible wakes the subscribers.
+    const follower = new SqliteEventStore({ path, follower: { visibleUpTo: 0n }, pollIntervalMs: 60_000 });
+    const seen: bigint[][] = [[], [], []];
+    const subscriptions = seen.map((into) =>
+      follower.subscribeToAll({ afterPosition: 0n }, async (batch) => {
+        into.push(...batch.map((e) => e.globalPosition));
+      }),
+    );
+    await settle();
+    const sqlReads = jest.spyOn(follower, 'readPage');
+
+    await writer.append('t', [counted(1n), counted(2n)], { expectedRevision: 'noStream', actor: 'system:test' });
+    follower.advanceVisible(2n);
+    await settle();
+    expect(seen).toEqual([[1n, 2n], [1n, 2n], [1n, 2n]]);
+    // One read fills the tail; each subscriber then takes its batch from the tail and, having
+    // reached the visible end, gets "nothing more" without a query (it asked after its batch).
+    expect(sqlReads).toHaveBeenCalledTimes(1);
+
+    await Promise.all(subscriptions.map((s) => s.stop()));
+    await follower.close();
+    await writer.close();
+  });
+
   it('refuses appends: the follower only reads', async () => {
     const path = join(dir, 'read-only.sqlite');
     const writer = new SqliteEventStore({ path, synchronous: 'NORMAL' });
