@@ -1,4 +1,4 @@
-import { creditFeaturesToWire, queryCreditFeatures } from '@attest/projections/credit-features/credit-features.queries';
+import { creditFeaturesJson, queryCreditFeatures } from '@attest/projections/credit-features/credit-features.queries';
 import { ReadSideQuery } from '../infrastructure/read-side';
 
 export interface CreditFeaturesQuery {
@@ -15,5 +15,5 @@ export interface CreditFeaturesQuery {
  */
 export const creditFeaturesRead: ReadSideQuery<CreditFeaturesQuery> = {
   name: 'credit-features',
-  run: async (db, { subjectId, recipientId, asOf }) => JSON.stringify(creditFeaturesToWire(await queryCreditFeatures(db, subjectId, recipientId, asOf))),
+  run: async (db, { subjectId, recipientId, asOf }) => creditFeaturesJson(await queryCreditFeatures(db, subjectId, recipientId, asOf)),
 };
