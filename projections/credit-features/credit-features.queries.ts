@@ -210,7 +210,7 @@ export const creditFeaturesToWire = (features: CreditFeatures) => ({
 /**
  * The JSON text of `creditFeaturesToWire(features)`, byte for byte, without building the wire
  * objects first: the read side answers text, and building ~20 wire objects then serialising them
- * was ~75 µs of the worker's ~1 ms per read on the 2-core machine of session 8 (`.spec` checks
+ * took 60–115 µs of the worker's ~1 ms per read on session 8's slow 2-core machine, this 28–50 µs (`.spec` checks
  * the bytes against `JSON.stringify`). Every string that comes from data goes through
  * `JSON.stringify`; the values are decimal strings of digits (`bigint#toString`, `formatAmount`),
  * which need no escaping.
