@@ -228,6 +228,43 @@ export const eventStoreContract = (name: string, harness: ContractHarness) => {
         expect(later).toBeInstanceOf(DuplicateEventId);
         expect(await collect(store.readStream(stream('one')))).toHaveLength(1);
       });
+
+      it('appends made together succeed or fail each on its own: a refused one writes nothing and costs the others nothing', async () => {
+        const used = uuidv7();
+        await store.append(stream('taken'), [counted(0n, used)], { expectedRevision: 'noStream', actor });
+        await store.append(stream('stale'), [counted(0n)], { expectedRevision: 'noStream', actor });
+        // Issued in one turn, so a store that commits in groups puts them in one group.
+        const outcomes = await Promise.allSettled([
+          store.append(stream('first'), [counted(1n)], { expectedRevision: 'noStream', actor }),
+          store.append(stream('reuse'), [counted(2n, used)], { expectedRevision: 'any', actor }),
+          store.append(stream('stale'), [counted(3n)], { expectedRevision: 5n, actor }),
+          // Refused at its second event, after its first was checked.
+          store.append(stream('partial'), [counted(4n), counted(5n, used)], { expectedRevision: 'noStream', actor }),
+          // Refused at its second stream, after its first stream's events were checked.
+          store.appendMulti(
+            [
+              { streamId: stream('pair-a'), expectedRevision: 'noStream', events: [counted(7n)] },
+              { streamId: stream('stale'), expectedRevision: 'noStream', events: [counted(8n)] },
+            ],
+            { actor },
+          ),
+          store.append(stream('last'), [counted(6n)], { expectedRevision: 'noStream', actor }),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected', 'rejected', 'fulfilled']);
+        const reason = (i: number) => (outcomes[i] as PromiseRejectedResult).reason as unknown;
+        expect(reason(1)).toBeInstanceOf(DuplicateEventId);
+        expect(reason(2)).toBeInstanceOf(WrongExpectedRevision);
+        expect(reason(3)).toBeInstanceOf(DuplicateEventId);
+        expect(await store.streamRevision(stream('reuse'))).toBe('noStream');
+        expect(await collect(store.readStream(stream('stale')))).toHaveLength(1);
+        expect(await store.streamRevision(stream('partial'))).toBe('noStream');
+        expect(reason(4)).toBeInstanceOf(WrongExpectedRevision);
+        expect(await store.streamRevision(stream('pair-a'))).toBe('noStream');
+        for (const label of ['first', 'last']) expect((await collect(store.readStream(stream(label)))).map((e) => e.data)).toHaveLength(1);
+        const all = await collect(store.readAll());
+        expect(all.filter((e) => e.eventId === used)).toHaveLength(1);
+        expect(all.map((e) => e.streamId).filter((s) => s.startsWith('first-') || s.startsWith('last-'))).toEqual([stream('first'), stream('last')]);
+      });
     });
 
     describe('subscription', () => {
