@@ -216,11 +216,24 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
         const http = new BenchHttpClient(port, CONNECTIONS);
         client = http;
         const cpu = cpuWindow(() => apiCpuSeconds(running), () => apiMainThreadCpuSeconds(running));
+        // Subjects' consent states the API read from its store instead of its cache (first
+        // sight of a subject since start), from its own metrics, over the measuring window.
+        const storeLoads = async () => {
+          const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+          return Number(/attest_decider_state_loads_total\{decider="consent-subject",source="store"\} (\d+)/.exec(text)?.[1] ?? 0);
+        };
+        let loads = 0;
         const { seconds, latencies, statuses } = await runLoad({
           connections: CONNECTIONS,
           warmupSeconds: WARMUP_SECONDS,
           seconds: SERVE_SECONDS,
-          onMeasuringStart: cpu.start,
+          onMeasuringStart: async () => {
+            loads = -(await storeLoads());
+            await cpu.start();
+          },
+          onMeasuringEnd: async () => {
+            loads += await storeLoads();
+          },
           send: async (n) => {
             const subject = `u${Math.floor(Math.random() * SERVE_SUBJECTS)}`;
             // Every 20th read declares social ranking: refused (and recorded) as PURPOSE_INCOMPATIBLE.
@@ -248,6 +261,9 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
             // The one thread that saturates first: 5,000 reads/s leaves it 200 µs per read at 100% busy (ADR 0020).
             ...(mainThreadMicros === null ? [] : [{ metric: "API main thread (event loop) CPU time per read", value: mainThreadMicros, unit: 'µs' }]),
             { metric: 'load generator CPU time per read', value: clientMicros, unit: 'µs' },
+            // Reads of a subject the API had not seen since it started: its consent stream read
+            // from the store and folded (a cold load), not taken from the executor's cache.
+            { metric: "reads that loaded the subject's consent state from the store", value: (100 * loads) / latencies.length, unit: '%', note: `${loads.toLocaleString('en')} loads` },
           ],
         };
       } finally {

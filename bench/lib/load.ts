@@ -17,6 +17,8 @@ export const runLoad = async (options: {
   send: (n: number) => Promise<number>;
   /** Called as the measuring window opens (after the warm-up), e.g. to read CPU counters. */
   onMeasuringStart?: () => Promise<void>;
+  /** Called as the measuring window closes, before the requests still in flight finish. */
+  onMeasuringEnd?: () => Promise<void>;
 }): Promise<LoadResult> => {
   let stop = false;
   let measuring = false;
@@ -42,6 +44,7 @@ export const runLoad = async (options: {
   measuring = false;
   const seconds = (performance.now() - started) / 1000;
   stop = true;
+  await options.onMeasuringEnd?.();
   await Promise.all(workers);
   latencies.sort((a, b) => a - b);
   return { seconds, latencies, statuses };

@@ -38,7 +38,7 @@ describe('docs/credit-features.md', () => {
   });
 
   it('names, for every counted ledger event, the subject side, the kind and the amount field the code uses', () => {
-    const documented = new Map(tableAfter('event').map(([event, subject, kind, amount]) => [unquote(event ?? ''), { subject, kind, amount }]));
+    const documented = new Map(tableAfter('event').map(([event = '', subject = '', kind = '', amount = '']) => [unquote(event), { subject, kind, amount }]));
     expect([...documented.keys()].sort()).toEqual([...CONTRIBUTING_TYPES].sort());
     for (const type of CONTRIBUTING_TYPES) {
       // Every role and amount field at once, each with a value that names it.

@@ -35,6 +35,11 @@ interface CachedState {
   revision: bigint;
 }
 
+export interface StateLoads {
+  cache: number;
+  store: number;
+}
+
 /** Bounds (TIGER_STYLE: every retry and cache is bounded). */
 export const EXECUTE_RETRIES_MAX = 8;
 export const STATE_CACHE_ENTRIES_MAX = 200_000;
@@ -51,6 +56,8 @@ export const STATE_CACHE_ENTRIES_MAX = 200_000;
 export class StreamCommandExecutor {
   private readonly cache = new Map<string, CachedState>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** State loads so far, per decider: answered by the cache, or read and folded from the store. */
+  private readonly loads = new Map<string, StateLoads>();
 
   constructor(private readonly store: EventStore) {}
 
@@ -73,8 +80,23 @@ export class StreamCommandExecutor {
   async load<E extends DomainEvent, S>(deciderName: string, decider: Decider<unknown, E, S>, streamId: string): Promise<{ state: S; revision: bigint }> {
     const key = `${deciderName}|${streamId}`;
     const cached = this.cache.get(key);
-    if (cached) return cached as { state: S; revision: bigint };
+    let counts = this.loads.get(deciderName);
+    if (!counts) this.loads.set(deciderName, (counts = { cache: 0, store: 0 }));
+    if (cached) {
+      counts.cache++;
+      return cached as { state: S; revision: bigint };
+    }
+    counts.store++;
     return this.loadFromStore(key, decider, streamId);
+  }
+
+  /**
+   * How many times each decider's state was taken from the cache and how many times it was read
+   * from the store (a new or evicted stream, or a reload after a conflict), since start: the
+   * cache's hit ratio, for the metrics.
+   */
+  stateLoads(): ReadonlyMap<string, Readonly<StateLoads>> {
+    return this.loads;
   }
 
   private async loadFromStore<E extends DomainEvent, S>(key: string, decider: Decider<unknown, E, S>, streamId: string) {

@@ -155,4 +155,18 @@ describe('credit features over HTTP', () => {
     expect(metrics.text).toMatch(/attest_share_decisions_total\{outcome="shared"\} \d+/);
     expect(metrics.text).toMatch(/attest_share_decisions_total\{outcome="PURPOSE_INCOMPATIBLE"\} 1/);
   });
+
+  it("reports how often a subject's consent state came from the executor's cache and how often from the store", async () => {
+    const scrape = async () => (await t.http().get('/metrics').set('authorization', await t.bearer('operator', 'ops-1'))).text;
+    // A series appears once it is first counted: absent before means 0, absent after fails (NaN).
+    const loads = (text: string, source: string, absent: number) => Number(new RegExp(`attest_decider_state_loads_total\\{decider="consent-subject",source="${source}"\\} (\\d+)`).exec(text)?.[1] ?? absent);
+    const before = await scrape();
+    const [cacheBefore, storeBefore] = [loads(before, 'cache', 0), loads(before, 'store', 0)];
+    // A subject this process has not seen: the grant reads its (empty) stream, the reads after it find the state cached.
+    await grant('cf-loads', 'c-loads');
+    for (let i = 0; i < 3; i++) expect((await read('cf-loads', { purpose: 'credit-scoring' })).status).toBe(200);
+    const after = await scrape();
+    expect(loads(after, 'cache', NaN) - cacheBefore).toBe(3);
+    expect(loads(after, 'store', NaN) - storeBefore).toBe(1);
+  });
 });

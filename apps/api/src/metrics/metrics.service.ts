@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { EventStore, SqliteEventStore } from '@attest/event-store';
 import { ProjectionRunner } from '@attest/projection-runner';
+import { StreamCommandExecutor } from '@attest/decider';
 
 /**
  * Prometheus metrics (prom-client). HTTP metrics come from a Fastify hook (bootstrap.ts), store
@@ -53,6 +54,7 @@ export class MetricsService implements OnModuleInit {
   constructor(
     private readonly store: EventStore,
     private readonly runner: ProjectionRunner,
+    private readonly executor: StreamCommandExecutor,
   ) {}
 
   onModuleInit(): void {
@@ -61,6 +63,24 @@ export class MetricsService implements OnModuleInit {
     if (this.store.adapter instanceof SqliteEventStore) this.store.adapter.onGroupCommit((n) => this.groupCommitSize.observe(n));
     const store = this.store;
     const runner = this.runner;
+    const executor = this.executor;
+    // The executor keeps running totals; the counter takes what they grew by since the last scrape.
+    const counted = new Map<string, number>();
+    new Counter({
+      name: 'attest_decider_state_loads_total',
+      help: "Decider states loaded for a command, by decider and source: the executor's cache, or read and folded from the store (a stream not cached, evicted or conflicting)",
+      labelNames: ['decider', 'source'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [decider, loads] of executor.stateLoads())
+          for (const source of ['cache', 'store'] as const) {
+            const key = `${decider}|${source}`;
+            const grown = loads[source] - (counted.get(key) ?? 0);
+            counted.set(key, loads[source]);
+            if (grown > 0) this.inc({ decider, source }, grown);
+          }
+      },
+    });
     new Gauge({
       name: 'attest_projection_lag_events',
       help: 'Events between the store head and what each projection has applied',
