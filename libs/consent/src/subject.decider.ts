@@ -14,7 +14,7 @@ import type {
   SubjectEvent,
   WithdrawalNotificationIssuedEvent,
 } from './consent.events';
-import { deterministicEventId } from './ids';
+import { deterministicEventId, timeOrderedEventId } from './ids';
 
 /**
  * The subject's consent stream (`subject-<subjectId>`): grants, refused attempts, withdrawals,
@@ -408,7 +408,7 @@ const share = (command: RequestDataShare, state: SubjectState): SubjectDecision 
   if (!command.catalogue.recipients.has(command.recipientId))
     return reject('RECIPIENT_NOT_FOUND', `recipient ${command.recipientId} is not registered`, { field: 'params.recipientId' });
   const verdict = evaluateShare(state, command, command.catalogue);
-  const eventId = deterministicEventId('subject', command.subjectId, 'share', command.recipientId, command.shareId);
+  const eventId = timeOrderedEventId(command.shareId, 'subject', command.subjectId, 'share', command.recipientId, command.shareId);
   const base = {
     shareId: command.shareId,
     subjectId: command.subjectId,

@@ -13,7 +13,7 @@ export const creditFeaturesQuery = z.strictObject({
   purpose: opaqueId,
   /** Values as they were at this instant (UTC); default: the instant of the request. Never in the future. */
   asOf: isoInstant.optional(),
-  /** The partner's own id for this read: repeating it returns the same share instead of recording a new one. */
+  /** The partner's own id for this read: repeating it returns the same share instead of recording a new one. Best a UUID v7 (the share's event id then sorts by time, ADR 0003); default: one the API generates. */
   shareId: opaqueId.optional(),
   /** Optional: the recipient the partner acts for; when given it must be the caller's own. */
   recipientId: opaqueId.optional(),
