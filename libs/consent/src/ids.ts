@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parse as parseUuid, v5 as uuidv5 } from 'uuid';
+import { parse as parseUuid, stringify as stringifyUuid, validate as isUuid, v5 as uuidv5, version as uuidVersion } from 'uuid';
 
 /**
  * Deterministic event ids. A grant, withdrawal or share carries a client-supplied id (its
@@ -17,8 +17,6 @@ const CONSENT_NAMESPACE_BYTES = parseUuid(CONSENT_NAMESPACE);
 
 export const deterministicEventId = (...parts: string[]): string => uuidv5(Buffer.from(parts.join('\u001f'), 'utf8'), CONSENT_NAMESPACE_BYTES);
 
-const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-
 /**
  * A deterministic event id that sorts by time: when `key` (the command's idempotency key) is a
  * UUID v7, a UUID v8 (RFC 9562's custom layout) whose first 48 bits are that key's millisecond
@@ -33,14 +31,13 @@ const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
  * client-chosen v7 key with an odd timestamp only puts its event elsewhere in the index.
  */
 export const timeOrderedEventId = (key: string, ...parts: string[]): string => {
-  if (!UUID_V7.test(key)) return deterministicEventId(...parts);
-  const hash = createHash('sha256').update(CONSENT_NAMESPACE_BYTES).update(parts.join('\u001f'), 'utf8').digest();
+  if (!isUuid(key) || uuidVersion(key) !== 7) return deterministicEventId(...parts);
+  const bytes = createHash('sha256').update(CONSENT_NAMESPACE_BYTES).update(parts.join('\u001f'), 'utf8').digest().subarray(0, 16);
+  bytes.set(parseUuid(key).subarray(0, 6));
   // Version 8 in the high nibble of byte 6, variant 10 in the top bits of byte 8.
-  hash[6] = 0x80 | ((hash[6] ?? 0) & 0x0f);
-  hash[8] = 0x80 | ((hash[8] ?? 0) & 0x3f);
-  const hex = hash.toString('hex', 6, 16);
-  const time = key.slice(0, 8) + key.slice(9, 13);
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-${hex.slice(0, 4)}-${hex.slice(4, 8)}-${hex.slice(8, 20)}`.toLowerCase();
+  bytes[6] = 0x80 | ((bytes[6] ?? 0) & 0x0f);
+  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+  return stringifyUuid(bytes);
 };
 
 /** SHA-256 of the notice text's UTF-8 bytes, lowercase hex: what a consent must cite. */

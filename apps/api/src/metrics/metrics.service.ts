@@ -64,7 +64,8 @@ export class MetricsService implements OnModuleInit {
     const store = this.store;
     const runner = this.runner;
     const executor = this.executor;
-    // The executor keeps running totals; the counter takes what they grew by since the last scrape.
+    // The executor keeps running totals (an integer increment on the command path, no label
+    // hashing per command); the counter takes what they grew by since the last scrape.
     const counted = new Map<string, number>();
     new Counter({
       name: 'attest_decider_state_loads_total',

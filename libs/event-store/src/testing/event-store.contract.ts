@@ -260,7 +260,7 @@ export const eventStoreContract = (name: string, harness: ContractHarness) => {
         expect(await store.streamRevision(stream('partial'))).toBe('noStream');
         expect(reason(4)).toBeInstanceOf(WrongExpectedRevision);
         expect(await store.streamRevision(stream('pair-a'))).toBe('noStream');
-        for (const label of ['first', 'last']) expect((await collect(store.readStream(stream(label)))).map((e) => e.data)).toHaveLength(1);
+        for (const label of ['first', 'last']) expect(await collect(store.readStream(stream(label)))).toHaveLength(1);
         const all = await collect(store.readAll());
         expect(all.filter((e) => e.eventId === used)).toHaveLength(1);
         expect(all.map((e) => e.streamId).filter((s) => s.startsWith('first-') || s.startsWith('last-'))).toEqual([stream('first'), stream('last')]);
