@@ -71,6 +71,8 @@ interface PendingAppend {
 
 /** Recently committed events kept in memory for live subscribers. */
 const TAIL_EVENTS_MAX = 20_000;
+/** Page reads kept prepared, one per (query, limit): see `pageQuery`. */
+const PAGE_QUERIES_MAX = 64;
 
 /**
  * Rows per INSERT statement in bulk appends. An append is written in chunks of these sizes
@@ -194,7 +196,6 @@ export class SqliteEventStore implements EventStoreAdapter {
     revision: Statement;
     byEventId: Statement;
     head: Statement;
-    readAll: Statement;
     savepoint: Statement;
     release: Statement;
     rollbackTo: Statement;
@@ -202,7 +203,7 @@ export class SqliteEventStore implements EventStoreAdapter {
     commit: Statement;
     rollback: Statement;
   };
-  private readonly readAllByTypes = new Map<string, Statement>();
+  private readonly pageQueries = new Map<string, Statement>();
   private readonly inserts = new Map<number, Statement>();
   private readonly tail: StoredEvent[] = [];
   /**
@@ -223,7 +224,6 @@ export class SqliteEventStore implements EventStoreAdapter {
   /** A failed fsync leaves the file's durability unknown: the store refuses further appends. */
   private failed: Error | null = null;
   private readonly checkpointer: WalCheckpointing | null;
-  private readonly streamReads = new Map<string, Statement>();
   private readonly envelopes = new EnvelopeCollector();
   /** Follower: the highest position readers of $all may see (see SqliteEventStoreOptions.follower). */
   private visibleCap: bigint | null = null;
@@ -263,7 +263,6 @@ export class SqliteEventStore implements EventStoreAdapter {
       revision: db.prepare('SELECT stream_revision FROM events WHERE stream_id = ? ORDER BY stream_revision DESC LIMIT 1').pluck(),
       byEventId: db.prepare('SELECT stream_id, stream_revision, position FROM events WHERE event_id = ?').raw(),
       head: db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck(),
-      readAll: this.envelopeQuery('position > ? AND position <= ? ORDER BY position LIMIT ?'),
       savepoint: db.prepare('SAVEPOINT append'),
       release: db.prepare('RELEASE append'),
       rollbackTo: db.prepare('ROLLBACK TO append'),
@@ -653,17 +652,10 @@ export class SqliteEventStore implements EventStoreAdapter {
     const forwards = (options.direction ?? 'forwards') === 'forwards';
     let remaining = options.limit ?? Number.POSITIVE_INFINITY;
     let cursor = options.from ?? (forwards ? 0n : 9_223_372_036_854_775_807n);
-    const key = forwards ? 'forwards' : 'backwards';
-    let statement = this.streamReads.get(key);
-    if (!statement) {
-      statement = this.envelopeQuery(
-        `stream_id = ? AND stream_revision ${forwards ? '>=' : '<='} ? ORDER BY stream_revision ${forwards ? 'ASC' : 'DESC'} LIMIT ?`,
-      );
-      this.streamReads.set(key, statement);
-    }
+    const where = `stream_id = ? AND stream_revision ${forwards ? '>=' : '<='} ? ORDER BY stream_revision ${forwards ? 'ASC' : 'DESC'}`;
     while (remaining > 0) {
       const size = Math.min(this.readBatchSize, remaining);
-      const page = this.envelopes.read(statement, [streamId, cursor, size]);
+      const page = this.envelopes.read(this.pageQuery(where, size), [streamId, cursor]);
       for (const event of page) yield event;
       if (page.length < size) return;
       remaining -= page.length;
@@ -673,23 +665,32 @@ export class SqliteEventStore implements EventStoreAdapter {
     }
   }
 
-  private readAllStatement(types: readonly string[] | undefined): Statement {
-    if (!types || types.length === 0) return this.statements.readAll;
-    const key = [...types].sort().join(',');
-    let statement = this.readAllByTypes.get(key);
-    if (!statement) {
-      const list = types.map(() => '?').join(',');
-      statement = this.envelopeQuery(`position > ? AND position <= ? AND type IN (${list}) ORDER BY position LIMIT ?`);
-      this.readAllByTypes.set(key, statement);
-    }
+  /**
+   * A read of envelopes with its LIMIT written into the SQL, prepared once per (query, limit).
+   *
+   * SQLite (3.4x and later, as better-sqlite3 bundles it) reads a bound LIMIT's value while
+   * planning and marks the parameter as one whose new binding expires the plan: a statement
+   * with `LIMIT ?` is parsed and planned again on every execution. That doubled the cost of a
+   * stream read (a decider's cold load): 14-20 µs instead of 6-7 µs for the same index lookup
+   * on a 2-core EPYC VM (docs/adr/0015-event-store-hot-paths.md, addendum). Limits are
+   * the store's own page sizes, so few statements are kept; past `PAGE_QUERIES_MAX` an unusual
+   * limit is prepared for its one read, which costs what a re-prepare did.
+   */
+  private pageQuery(where: string, limit: number): Statement {
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`a page limit must be a non-negative integer, not ${limit}`);
+    const key = `${limit} ${where}`;
+    const cached = this.pageQueries.get(key);
+    if (cached) return cached;
+    const statement = this.envelopeQuery(`${where} LIMIT ${limit}`);
+    if (this.pageQueries.size < PAGE_QUERIES_MAX) this.pageQueries.set(key, statement);
     return statement;
   }
 
   /** One ordered page after `afterPosition`: the unit every read of $all is built on. */
   readPage(afterPosition: bigint, limit: number, types?: readonly string[]): StoredEvent[] {
-    const statement = this.readAllStatement(types);
     const cap = this.readCap();
-    return this.envelopes.read(statement, types && types.length > 0 ? [afterPosition, cap, ...types, limit] : [afterPosition, cap, limit]);
+    if (!types || types.length === 0) return this.envelopes.read(this.pageQuery('position > ? AND position <= ? ORDER BY position', limit), [afterPosition, cap]);
+    return this.envelopes.read(this.pageQuery(`position > ? AND position <= ? AND type IN (${types.map(() => '?').join(',')}) ORDER BY position`, limit), [afterPosition, cap, ...types]);
   }
 
   /**

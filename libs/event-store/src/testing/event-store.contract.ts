@@ -173,6 +173,24 @@ export const eventStoreContract = (name: string, harness: ContractHarness) => {
         expect(await collect(store.readStream(stream('empty')))).toEqual([]);
       });
 
+      // Past the number of page queries a store keeps prepared (the SQLite store writes each
+      // limit into its SQL: see SqliteEventStore.pageQuery), every limit still reads exactly its page.
+      it('reads exactly the requested page for every limit from 1 to 80, in a stream and in $all, with and without a type filter', async () => {
+        const s = stream('limits');
+        const start = (await store.headPosition()) + 1n;
+        await store.append(s, Array.from({ length: 90 }, (_, i) => counted(BigInt(i))), { expectedRevision: 'noStream', actor });
+        for (let limit = 1; limit <= 80; limit++) {
+          const forwards = await collect(store.readStream(s, { from: 5n, limit }));
+          expect(forwards.map((e) => e.streamRevision)).toEqual(Array.from({ length: limit }, (_, i) => BigInt(5 + i)));
+          const backwards = await collect(store.readStream(s, { direction: 'backwards', limit }));
+          expect(backwards.map((e) => e.streamRevision)).toEqual(Array.from({ length: limit }, (_, i) => BigInt(89 - i)));
+          const all = await collect(store.readAll({ fromPosition: start, limit }));
+          expect(all.map((e) => e.streamRevision)).toEqual(Array.from({ length: limit }, (_, i) => BigInt(i)));
+          const typed = await collect(store.readAll({ fromPosition: start, limit, types: ['TestCounted'] }));
+          expect(typed).toHaveLength(limit);
+        }
+      });
+
       it('reads all events in strictly increasing global order, from a position, with a limit', async () => {
         const start = (await store.headPosition()) + 1n;
         for (let i = 0; i < 5; i++) await store.append(stream(`o${i % 2}`), [counted(BigInt(i)), counted(BigInt(i))], { expectedRevision: 'any', actor });
