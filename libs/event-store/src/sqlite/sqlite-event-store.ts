@@ -670,9 +670,9 @@ export class SqliteEventStore implements EventStoreAdapter {
    *
    * SQLite (3.4x and later, as better-sqlite3 bundles it) reads a bound LIMIT's value while
    * planning and marks the parameter as one whose new binding expires the plan: a statement
-   * with `LIMIT ?` is parsed and planned again on every execution. That doubled the cost of a
-   * stream read (a decider's cold load): 14-20 µs instead of 6-7 µs for the same index lookup
-   * on a 2-core EPYC VM (docs/adr/0015-event-store-hot-paths.md, addendum). Limits are
+   * with `LIMIT ?` is parsed and planned again on every execution. On a 2-core EPYC VM the same
+   * index lookup cost 14-22 µs instead of 6-7 µs, and a decider's cold load (a stream read of
+   * 1-3 events) 46-56 µs instead of 19-35 µs (docs/adr/0015-event-store-hot-paths.md, addendum). Limits are
    * the store's own page sizes, so few statements are kept; past `PAGE_QUERIES_MAX` an unusual
    * limit is prepared for its one read, which costs what a re-prepare did.
    */
