@@ -52,6 +52,53 @@ describe('SqliteReadModelStore group commit', () => {
     expect(await value('x')).toBe(2n);
   });
 
+  // The first transaction of a group runs without a savepoint (drain): its failure must still undo
+  // exactly its own writes, and the rest of the group must still commit.
+  it('a failing first transaction of a group rolls back only its own writes; the ones after it commit', async () => {
+    const failing = store.transaction(async (tx) => {
+      await tx.run('INSERT INTO counter (name, n) VALUES (?, ?)', 'doomed', 1);
+      throw new Error('projection bug');
+    });
+    const bad = store.transaction((tx) => tx.run('INSERT INTO no_such_table VALUES (1)'));
+    const results = await Promise.allSettled([failing, bump('a'), bad, bump('a')]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((results[0] as PromiseRejectedResult).reason).toEqual(new Error('projection bug'));
+    expect(await value('doomed')).toBeUndefined();
+    expect(await value('a')).toBe(2n);
+    expect(store.groupCommitStats.commits).toBe(1);
+  });
+
+  it('a failing transaction alone in its group writes nothing, and the next group commits', async () => {
+    const failing = store.transaction(async (tx) => {
+      await tx.run('INSERT INTO counter (name, n) VALUES (?, ?)', 'doomed', 1);
+      throw new Error('projection bug');
+    });
+    await expect(failing).rejects.toThrow('projection bug');
+    await expect(store.transaction((tx) => tx.run('INSERT INTO no_such_table VALUES (1)'))).rejects.toThrow(/no such table/);
+    await bump('after');
+    expect(await value('doomed')).toBeUndefined();
+    expect(await value('after')).toBe(1n);
+  });
+
+  it('a failing first transaction that a later one joined while it ran leaves the later one committed', async () => {
+    const first = store.transaction(async (tx) => {
+      await tx.run('INSERT INTO counter (name, n) VALUES (?, ?)', 'first', 1);
+      await new Promise((r) => setTimeout(r, 20));
+      throw new Error('late failure');
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    const second = store.transaction(async (tx) => {
+      // Runs after the first failed: its writes are already gone.
+      const row = await tx.get<{ n: bigint }>('SELECT n FROM counter WHERE name = ?', 'first');
+      await tx.run('INSERT INTO counter (name, n) VALUES (?, ?)', 'second', row?.n ?? 0n);
+    });
+    const results = await Promise.allSettled([first, second]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+    expect(await value('first')).toBeUndefined();
+    expect(await value('second')).toBe(0n);
+    expect(store.groupCommitStats.commits).toBe(1);
+  });
+
   it('runs a transaction requested just as the previous drain finishes (none is stranded)', async () => {
     await bump('a').then(() => bump('b'));
     await bump('c').then(() => Promise.all([bump('d'), bump('d')]));
