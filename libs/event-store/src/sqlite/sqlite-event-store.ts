@@ -149,8 +149,14 @@ export class EnvelopeCollector {
     // One JSON.parse for the page's `data` sections instead of one per row: each call has a
     // fixed cost, and readAll of small events went ~470k → ~500k events/s (ADR 0015). Every
     // text is JSON the store itself wrote, so the joined array is valid JSON whenever each is.
-    if (dataTexts.length > 0) {
-      const parsed = JSON.parse(`[${dataTexts.join(',')}]`) as JsonObject[];
+    // The brackets go onto the first and last texts before the join, so the join makes the one
+    // flat string JSON.parse reads: `[${joined}]` is a concatenation that V8 copies again (the
+    // whole page) before parsing; 6 of 6 rounds cheaper without it, ~0.6 µs per ledger event.
+    const count = dataTexts.length;
+    if (count > 0) {
+      dataTexts[0] = `[${dataTexts[0] as string}`;
+      dataTexts[count - 1] = `${dataTexts[count - 1] as string}]`;
+      const parsed = JSON.parse(dataTexts.join(',')) as JsonObject[];
       for (let i = 0; i < built.length; i++) (built[i] as StoredEvent).data = parsed[i] as JsonObject;
     }
     let inOrder = indexes.length === built.length;
