@@ -50,8 +50,9 @@ export const READ_MODEL_GROUP_COMMIT_MAX = 64;
  * Group commit: every live projection wakes on the same append, so their transactions arrive
  * together. Transactions queued while one runs share its `BEGIN … COMMIT`, each after the first
  * inside its own savepoint (the first needs none: see `drain`), so a failing one rolls back only
- * its own writes (and rejects only its caller); all callers hear back after the one commit. One commit instead of one per projection is what makes
- * live projections cheap on the request path (see docs/BENCHMARKS.md, ledger/tips).
+ * its own writes (and rejects only its caller); all callers hear back after the one commit. One
+ * commit instead of one per projection is what makes live projections cheap on the request path
+ * (see docs/BENCHMARKS.md, ledger/tips).
  */
 export class SqliteReadModelStore implements ReadModelStore {
   readonly dialect = 'sqlite' as const;

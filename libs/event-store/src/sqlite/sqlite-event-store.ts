@@ -73,6 +73,11 @@ interface PendingAppend {
 const TAIL_EVENTS_MAX = 20_000;
 /** Page reads kept prepared, one per (query, limit): see `pageQuery`. */
 const PAGE_QUERIES_MAX = 64;
+/** The page reads' WHERE clauses (with their ORDER BY), to which `pageQuery` adds the LIMIT. */
+const STREAM_FORWARDS = 'stream_id = ? AND stream_revision >= ? ORDER BY stream_revision ASC';
+const STREAM_BACKWARDS = 'stream_id = ? AND stream_revision <= ? ORDER BY stream_revision DESC';
+const ALL = 'position > ? AND position <= ? ORDER BY position';
+const allOfTypes = (count: number) => `position > ? AND position <= ? AND type IN (${new Array<string>(count).fill('?').join(',')}) ORDER BY position`;
 
 /**
  * Rows per INSERT statement in bulk appends. An append is written in chunks of these sizes
@@ -658,7 +663,7 @@ export class SqliteEventStore implements EventStoreAdapter {
     const forwards = (options.direction ?? 'forwards') === 'forwards';
     let remaining = options.limit ?? Number.POSITIVE_INFINITY;
     let cursor = options.from ?? (forwards ? 0n : 9_223_372_036_854_775_807n);
-    const where = `stream_id = ? AND stream_revision ${forwards ? '>=' : '<='} ? ORDER BY stream_revision ${forwards ? 'ASC' : 'DESC'}`;
+    const where = forwards ? STREAM_FORWARDS : STREAM_BACKWARDS;
     while (remaining > 0) {
       const size = Math.min(this.readBatchSize, remaining);
       const page = this.envelopes.read(this.pageQuery(where, size), [streamId, cursor]);
@@ -674,7 +679,7 @@ export class SqliteEventStore implements EventStoreAdapter {
   /**
    * A read of envelopes with its LIMIT written into the SQL, prepared once per (query, limit).
    *
-   * SQLite (3.4x and later, as better-sqlite3 bundles it) reads a bound LIMIT's value while
+   * The SQLite that better-sqlite3 bundles (3.53) reads a bound LIMIT's value while
    * planning and marks the parameter as one whose new binding expires the plan: a statement
    * with `LIMIT ?` is parsed and planned again on every execution. On a 2-core EPYC VM the same
    * index lookup cost 14-22 µs instead of 6-7 µs, and a decider's cold load (a stream read of
@@ -695,8 +700,8 @@ export class SqliteEventStore implements EventStoreAdapter {
   /** One ordered page after `afterPosition`: the unit every read of $all is built on. */
   readPage(afterPosition: bigint, limit: number, types?: readonly string[]): StoredEvent[] {
     const cap = this.readCap();
-    if (!types || types.length === 0) return this.envelopes.read(this.pageQuery('position > ? AND position <= ? ORDER BY position', limit), [afterPosition, cap]);
-    return this.envelopes.read(this.pageQuery(`position > ? AND position <= ? AND type IN (${types.map(() => '?').join(',')}) ORDER BY position`, limit), [afterPosition, cap, ...types]);
+    if (!types || types.length === 0) return this.envelopes.read(this.pageQuery(ALL, limit), [afterPosition, cap]);
+    return this.envelopes.read(this.pageQuery(allOfTypes(types.length), limit), [afterPosition, cap, ...types]);
   }
 
   /**
