@@ -72,6 +72,19 @@ const CHECKPOINTS_DDL = `CREATE TABLE IF NOT EXISTS projection_checkpoints (
  * rebuild ~9–12% faster at 10,000 than at 1,000). The subscription's own cap.
  */
 export const PROJECTION_BATCH_SIZE = SUBSCRIPTION_BATCH_SIZE_MAX;
+
+/**
+ * V8 young-generation size (MB) for a thread that runs projections. A batch of
+ * PROJECTION_BATCH_SIZE events stays reachable until its transaction commits: ~10-15 MB of
+ * envelopes and parsed data in a rebuild. V8's default young generation (48 MB, three 16 MB
+ * semi-spaces on 64-bit) scavenges every few thousand events, copying the live batch each time
+ * and promoting it to the old generation. With 192 MB (64 MB semi-spaces) a credit-features
+ * rebuild of 1.1M events scavenged 54-55 times in 0.7-1.0 s instead of 226-234 times in 1.9-2.6 s,
+ * and was 11-37% faster in 5 of 5 interleaved pairs (ADR 0017, addendum 3). Used as the projection
+ * worker's `resourceLimits.maxYoungGenerationSizeMb`; a process that runs projections on its
+ * main thread gets the same with `node --max-semi-space-size=64`.
+ */
+export const PROJECTION_THREAD_YOUNG_GENERATION_MB = 192;
 export const WAIT_TIMEOUT_MS_MAX = 30_000;
 
 /**

@@ -1,5 +1,5 @@
 import { EventStore } from '@attest/event-store';
-import { ProjectionRunner, ReadModelStore } from '@attest/projection-runner';
+import { PROJECTION_THREAD_YOUNG_GENERATION_MB, ProjectionRunner, ReadModelStore } from '@attest/projection-runner';
 import { CREDIT_FEATURES_PROJECTION } from '@attest/projections/credit-features/credit-features.projection';
 import { countContributions } from '@attest/projections/credit-features/credit-features.queries';
 import { creditHelpers } from '../../credit-features/test/credit-fixture';
@@ -38,6 +38,13 @@ const embedded = (process.env['ATTEST_TEST_STORE'] ?? 'sqlite') === 'sqlite';
     const projections = ready.body.info.projections.projections as Array<{ name: string; state: string }>;
     expect(projections.map((p) => p.name).sort()).toEqual([...runner().names].sort());
     expect(projections.every((p) => p.state === 'running')).toBe(true);
+  });
+
+  it("gives the worker's V8 heap the young generation sized for projection batches, not the 48 MB default", () => {
+    // What the worker's isolate was created with (Node reports the applied constraints).
+    const limits = t.app.get<ProjectionWorkerHost | null>(PROJECTION_WORKER)?.thread?.resourceLimits;
+    expect(limits?.maxYoungGenerationSizeMb).toBe(PROJECTION_THREAD_YOUNG_GENERATION_MB);
+    expect(PROJECTION_THREAD_YOUNG_GENERATION_MB).toBeGreaterThan(48);
   });
 
   it('a balance read right after a tip includes it (read-your-writes across the threads)', async () => {

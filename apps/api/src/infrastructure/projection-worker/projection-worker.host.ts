@@ -2,7 +2,7 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AttestConfig } from '@attest/config';
 import { SqliteEventStore } from '@attest/event-store';
-import { ProjectionStatus, RemoteProjections } from '@attest/projection-runner';
+import { PROJECTION_THREAD_YOUNG_GENERATION_MB, ProjectionStatus, RemoteProjections } from '@attest/projection-runner';
 import { laggingFromData, ReadAfter, RemoteReadSide } from '../read-side';
 import { FromProjectionWorker, ProjectionWorkerData, ToProjectionWorker } from './protocol';
 
@@ -43,8 +43,13 @@ export class ProjectionWorkerHost implements RemoteProjections, RemoteReadSide {
       const visibleUpTo = this.store.durablePosition;
       const data: ProjectionWorkerData = { config: { ...this.config, projections: 'inline', projectionWorker: { visibleUpTo } } };
       const execArgv = workerExecArgv();
-      // Compiled: the worker inherits this process's Node options (heap size, --cpu-prof, …).
-      const worker = new Worker(workerEntry(), { workerData: data, ...(execArgv ? { execArgv } : {}) });
+      // Compiled: the worker inherits this process's Node options (heap size, --cpu-prof, …). Its
+      // young generation is sized for projection batches (see PROJECTION_THREAD_YOUNG_GENERATION_MB).
+      const worker = new Worker(workerEntry(), {
+        workerData: data,
+        resourceLimits: { maxYoungGenerationSizeMb: PROJECTION_THREAD_YOUNG_GENERATION_MB },
+        ...(execArgv ? { execArgv } : {}),
+      });
       this.worker = worker;
       const send = (message: ToProjectionWorker) => worker.postMessage(message);
       const unsubscribe = this.store.onDurable((position) => send({ type: 'visible', position }));
