@@ -82,7 +82,8 @@ export const PROJECTION_BATCH_SIZE = SUBSCRIPTION_BATCH_SIZE_MAX;
  * rebuild of 1.1M events scavenged 54-55 times in 0.7-1.0 s instead of 226-234 times in 1.9-2.6 s,
  * and was 11-37% faster in 5 of 5 interleaved pairs (ADR 0017, addendum 3). Used as the projection
  * worker's `resourceLimits.maxYoungGenerationSizeMb`; a process that runs projections on its
- * main thread gets the same with `node --max-semi-space-size=64`.
+ * main thread gets the same with `node --max-semi-space-size=64` (a third of this: V8's young
+ * generation is three semi-spaces), which `npm run start:projector` passes: change both together.
  */
 export const PROJECTION_THREAD_YOUNG_GENERATION_MB = 192;
 export const WAIT_TIMEOUT_MS_MAX = 30_000;
