@@ -8,7 +8,7 @@ import { EventMetadata, EventRegistry, EventStore, JsonObject, NewEvent, SqliteE
 import { CONSENT_EVENTS, deterministicEventId, subjectStream } from '@attest/consent';
 import { validCollection } from '@attest/consent/testing/fixtures';
 import { LEDGER_EVENTS, walletAccount, walletStreamId } from '@attest/ledger';
-import { PROJECTION_THREAD_YOUNG_GENERATION_MB, ProjectionRunner, SqliteReadModelStore } from '@attest/projection-runner';
+import { PROJECTION_THREAD_YOUNG_GENERATION_MB, ProjectionRunner, projectionThreadOptions, SqliteReadModelStore } from '@attest/projection-runner';
 import { CREDIT_FEATURES_PROJECTION, creditFeaturesProjection } from '@attest/projections/credit-features/credit-features.projection';
 import { appendCatalogue, NOTICE_V1 } from '@attest/projections/credit-features/testing/events';
 import { cpuWindow, runLoad } from './lib/load';
@@ -170,17 +170,12 @@ export const rebuild = async (dataDir: string) => {
 };
 
 /**
- * Runs `rebuild` on a thread of its own with the young generation the API gives its projection
- * worker, where the API runs rebuilds (ADR 0021; PROJECTION_THREAD_YOUNG_GENERATION_MB). The
- * thread loads the TypeScript sources as this process does (ts-node and the path aliases).
+ * Runs `rebuild` on a thread of its own, started with the options the API gives its projection
+ * worker, where the API runs rebuilds (ADR 0021; `projectionThreadOptions`).
  */
 const rebuildOnProjectionThread = (dataDir: string): Promise<{ seconds: number; rows: number }> =>
   new Promise((resolve, reject) => {
-    const worker = new Worker(join(__dirname, 'lib', 'credit-features-rebuild.worker.ts'), {
-      workerData: { dataDir },
-      execArgv: ['-r', require.resolve('ts-node/register/transpile-only'), '-r', require.resolve('tsconfig-paths/register')],
-      resourceLimits: { maxYoungGenerationSizeMb: PROJECTION_THREAD_YOUNG_GENERATION_MB },
-    });
+    const worker = new Worker(join(__dirname, 'lib', 'credit-features-rebuild.worker.ts'), { workerData: { dataDir }, ...projectionThreadOptions(__filename) });
     let settled = false;
     worker.once('message', (message: { seconds: number; rows: number } | { error: string }) => {
       settled = true;

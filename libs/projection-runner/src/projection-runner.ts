@@ -1,3 +1,5 @@
+import { extname } from 'node:path';
+import type { WorkerOptions } from 'node:worker_threads';
 import { EventStore, RecordedEvent, StoredEvent, Subscription, SUBSCRIPTION_BATCH_SIZE_MAX } from '@attest/event-store';
 import { Projection } from './projection';
 import { ReadModelQueries, ReadModelStore } from './read-model-store';
@@ -86,6 +88,18 @@ export const PROJECTION_BATCH_SIZE = SUBSCRIPTION_BATCH_SIZE_MAX;
  * generation is three semi-spaces), which `npm run start:projector` passes: change both together.
  */
 export const PROJECTION_THREAD_YOUNG_GENERATION_MB = 192;
+
+/**
+ * Worker options for a thread that runs projections, started from the module `starter`: the
+ * young generation above and, when `starter` is TypeScript (jest, ts-node), the options to load
+ * TypeScript with the path aliases. Compiled, the thread inherits this process's Node options
+ * (heap size, --cpu-prof, …). The API's projection worker and the rebuild benchmark's thread both
+ * use it, so the benchmark runs a rebuild on the thread the API would.
+ */
+export const projectionThreadOptions = (starter: string): Pick<WorkerOptions, 'resourceLimits' | 'execArgv'> => ({
+  resourceLimits: { maxYoungGenerationSizeMb: PROJECTION_THREAD_YOUNG_GENERATION_MB },
+  ...(extname(starter) === '.ts' ? { execArgv: ['-r', require.resolve('ts-node/register/transpile-only'), '-r', require.resolve('tsconfig-paths/register')] } : {}),
+});
 export const WAIT_TIMEOUT_MS_MAX = 30_000;
 
 /**

@@ -2,7 +2,7 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AttestConfig } from '@attest/config';
 import { SqliteEventStore } from '@attest/event-store';
-import { PROJECTION_THREAD_YOUNG_GENERATION_MB, ProjectionStatus, RemoteProjections } from '@attest/projection-runner';
+import { projectionThreadOptions, ProjectionStatus, RemoteProjections } from '@attest/projection-runner';
 import { laggingFromData, ReadAfter, RemoteReadSide } from '../read-side';
 import { FromProjectionWorker, ProjectionWorkerData, ToProjectionWorker } from './protocol';
 
@@ -42,14 +42,8 @@ export class ProjectionWorkerHost implements RemoteProjections, RemoteReadSide {
       // Read and subscribe in the same turn: no durable position can fall between the two.
       const visibleUpTo = this.store.durablePosition;
       const data: ProjectionWorkerData = { config: { ...this.config, projections: 'inline', projectionWorker: { visibleUpTo } } };
-      const execArgv = workerExecArgv();
-      // Compiled: the worker inherits this process's Node options (heap size, --cpu-prof, …). Its
-      // young generation is sized for projection batches (see PROJECTION_THREAD_YOUNG_GENERATION_MB).
-      const worker = new Worker(workerEntry(), {
-        workerData: data,
-        resourceLimits: { maxYoungGenerationSizeMb: PROJECTION_THREAD_YOUNG_GENERATION_MB },
-        ...(execArgv ? { execArgv } : {}),
-      });
+      // Young generation sized for projection batches; TypeScript loaded under jest/ts-node.
+      const worker = new Worker(workerEntry(), { workerData: data, ...projectionThreadOptions(__filename) });
       this.worker = worker;
       const send = (message: ToProjectionWorker) => worker.postMessage(message);
       const unsubscribe = this.store.onDurable((position) => send({ type: 'visible', position }));
@@ -139,6 +133,3 @@ export class ProjectionWorkerHost implements RemoteProjections, RemoteReadSide {
 /** The worker's entry beside this file: compiled JavaScript, or TypeScript under ts-node/jest. */
 const workerEntry = (): string => join(__dirname, `projection-worker.main${extname(__filename)}`);
 
-/** Under TypeScript (jest, ts-node) the worker must compile what it loads, with the path aliases. */
-const workerExecArgv = (): string[] | null =>
-  extname(__filename) === '.ts' ? ['-r', require.resolve('ts-node/register/transpile-only'), '-r', require.resolve('tsconfig-paths/register')] : null;
