@@ -85,7 +85,8 @@ export const PROJECTION_BATCH_SIZE = SUBSCRIPTION_BATCH_SIZE_MAX;
  * and was 11-37% faster in 5 of 5 interleaved pairs (ADR 0017, addendum 3). Used as the projection
  * worker's `resourceLimits.maxYoungGenerationSizeMb`; a process that runs projections on its
  * main thread gets the same with `node --max-semi-space-size=64` (a third of this: V8's young
- * generation is three semi-spaces), which `npm run start:projector` passes: change both together.
+ * generation is three semi-spaces), which `npm run start:projector` passes (a unit test,
+ * apps/projector/src/projector-script.spec.ts, keeps the two in step).
  */
 export const PROJECTION_THREAD_YOUNG_GENERATION_MB = 192;
 
