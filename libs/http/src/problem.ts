@@ -51,14 +51,15 @@ export const problemFromFailure = (failure: {
 export const problemDetails = (code: ProblemCode, detail: string, extensions: Record<string, unknown> = {}): ProblemDetails => {
   const entry = PROBLEM_CATALOG[code];
   // Extensions first: a context key can never overwrite the standard members (status, code…).
-  return {
-    ...extensions,
+  // `Object.assign`, not `{ ...extensions, type, … }`: on Node 20 properties added after a spread
+  // take a slow map transition (subject.decider.ts, `share`).
+  return Object.assign({}, extensions, {
     type: `urn:attest:problem:${code.toLowerCase().replace(/_/g, '-')}`,
     title: entry.title,
     status: entry.status,
     detail,
     code,
-  };
+  });
 };
 
 export const fieldErrorsFromZod = (error: z.ZodError, where: string): FieldError[] =>

@@ -118,7 +118,7 @@ export class Idempotency {
     const response = await work();
     if (storable(response.status))
       await this.store.put({ scope, key, requestHash: hash, status: response.status, body: JSON.stringify(response.body), createdAt: this.clock().toISOString() });
-    return { ...response, replayed: false };
+    return { status: response.status, body: response.body, replayed: false };
   }
 }
 
