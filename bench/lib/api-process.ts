@@ -63,7 +63,10 @@ export const startApiProcess = async (env: Record<string, string>, options: ApiP
   buildOnce(root);
   const profile = process.env['ATTEST_BENCH_CPU_PROFILE'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['ATTEST_BENCH_CPU_PROFILE']}`] : [];
   const sampler = options.sampleHeap ? ['--expose-gc', '-r', join(__dirname, 'heap-sampler.js')] : [];
-  const child = spawn(process.execPath, [...profile, ...sampler, join(root, 'dist/apps/api/src/main.js')], {
+  // Extra V8/Node flags for the API process, space-separated: e.g. `--log-ic --logfile=/tmp/v8-%p.log`
+  // to see which inline caches miss (ADR 0022).
+  const extra = process.env['ATTEST_BENCH_NODE_ARGS']?.split(' ').filter((arg) => arg !== '') ?? [];
+  const child = spawn(process.execPath, [...extra, ...profile, ...sampler, join(root, 'dist/apps/api/src/main.js')], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: options.sampleHeap ? ['ignore', 'ignore', 'inherit', 'ipc'] : ['ignore', 'ignore', 'inherit'],

@@ -523,47 +523,62 @@ export const decideWallet = (command: WalletCommand, state: WalletState): Outcom
  * event (quadratic replay). Callers never keep using a state after evolving it — the executor
  * replaces its cached state with the result, and `fold` threads it through.
  */
+/**
+ * The next top-level state with new totals, every member written out rather than
+ * `{ ...state, balanceMinor }`: on Node 20's V8 each spread result gets a hidden class of its own,
+ * so evolved states never shared one and every store into them missed its inline cache
+ * (ADR 0022).
+ */
+const withTotals = (state: WalletState, balanceMinor: bigint, heldMinor: bigint): WalletState => ({
+  balanceMinor,
+  heldMinor,
+  holds: state.holds,
+  payouts: state.payouts,
+  reversed: state.reversed,
+  externalReferences: state.externalReferences,
+});
+
 export const evolveWallet = (state: WalletState, event: WalletEvent): WalletState => {
   switch (event.type) {
     case 'FundsDeposited':
       state.externalReferences.add(event.data.externalReference);
-      return { ...state, balanceMinor: state.balanceMinor + event.data.amountMinor };
+      return withTotals(state, state.balanceMinor + event.data.amountMinor, state.heldMinor);
     case 'TipSent':
-      return { ...state, balanceMinor: state.balanceMinor - event.data.amountMinor };
+      return withTotals(state, state.balanceMinor - event.data.amountMinor, state.heldMinor);
     case 'TipReceived':
-      return { ...state, balanceMinor: state.balanceMinor + event.data.netMinor };
+      return withTotals(state, state.balanceMinor + event.data.netMinor, state.heldMinor);
     case 'FriendRequestFeeHeld':
       state.holds.set(event.data.holdId, { recipientId: event.data.recipientId, amountMinor: event.data.amountMinor, expiresAt: event.data.expiresAt, status: 'held' });
-      return { ...state, balanceMinor: state.balanceMinor - event.data.amountMinor, heldMinor: state.heldMinor + event.data.amountMinor };
+      return withTotals(state, state.balanceMinor - event.data.amountMinor, state.heldMinor + event.data.amountMinor);
     case 'FriendRequestFeeCaptured': {
       const hold = state.holds.get(event.data.holdId);
       if (hold) hold.status = 'captured';
-      return { ...state, heldMinor: state.heldMinor - event.data.amountMinor };
+      return withTotals(state, state.balanceMinor, state.heldMinor - event.data.amountMinor);
     }
     case 'FriendRequestFeeReleased': {
       const hold = state.holds.get(event.data.holdId);
       if (hold) hold.status = event.data.reason;
-      return { ...state, balanceMinor: state.balanceMinor + event.data.amountMinor, heldMinor: state.heldMinor - event.data.amountMinor };
+      return withTotals(state, state.balanceMinor + event.data.amountMinor, state.heldMinor - event.data.amountMinor);
     }
     case 'FriendRequestFeeReceived':
-      return { ...state, balanceMinor: state.balanceMinor + event.data.netMinor };
+      return withTotals(state, state.balanceMinor + event.data.netMinor, state.heldMinor);
     case 'EntryReversed':
       state.reversed.add(event.data.originalEntryId);
-      return { ...state, balanceMinor: state.balanceMinor - event.data.netMinor };
+      return withTotals(state, state.balanceMinor - event.data.netMinor, state.heldMinor);
     case 'ReversalCredited':
-      return { ...state, balanceMinor: state.balanceMinor + event.data.amountMinor };
+      return withTotals(state, state.balanceMinor + event.data.amountMinor, state.heldMinor);
     case 'PayoutRequested':
       state.payouts.set(event.data.payoutId, { amountMinor: event.data.amountMinor, status: 'requested' });
-      return { ...state, balanceMinor: state.balanceMinor - event.data.amountMinor };
+      return withTotals(state, state.balanceMinor - event.data.amountMinor, state.heldMinor);
     case 'PayoutSettled': {
       const payout = state.payouts.get(event.data.payoutId);
       if (payout) payout.status = 'settled';
-      return { ...state };
+      return withTotals(state, state.balanceMinor, state.heldMinor);
     }
     case 'PayoutFailed': {
       const payout = state.payouts.get(event.data.payoutId);
       if (payout) payout.status = 'failed';
-      return { ...state, balanceMinor: state.balanceMinor + event.data.amountMinor };
+      return withTotals(state, state.balanceMinor + event.data.amountMinor, state.heldMinor);
     }
     default: {
       const unknown: never = event;
