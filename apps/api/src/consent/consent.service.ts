@@ -49,14 +49,21 @@ export class SubjectConsentService {
     return this.executor.execute({ decider: subjectDecider, deciderName: SUBJECT_DECIDER, streamId: subjectStream(command.subjectId), command, context });
   }
 
+  /**
+   * The command with this process's catalogue snapshot, which always wins over anything the
+   * command carries. `Object.assign`, not `{ ...command, catalogue }`: on Node 20 a member added
+   * after a spread gives every result a hidden class of its own (ADR 0022).
+   */
+  private withCatalogue<C extends GrantConsent | RequestDataShare>(command: WithoutCatalogue<C>): C {
+    return Object.assign({}, command, { catalogue: this.catalogue.snapshot }) as C;
+  }
+
   /** Runs a command that needs the catalogue; on a catalogue miss, catches up once and decides again. */
   private async runWithCatalogue<C extends GrantConsent | RequestDataShare>(command: WithoutCatalogue<C>, context: AppendContext): Promise<Outcome> {
-    // `catalogue` before the spread, not after: on Node 20 a property the spread object lacks,
-    // added after it, takes a slow map transition (see `share` in subject.decider.ts).
-    let result = await this.run({ catalogue: this.catalogue.snapshot, ...command } as C, context);
+    let result = await this.run(this.withCatalogue<C>(command), context);
     if (result.decision.kind === 'rejected' && CATALOGUE_MISSES.has(result.decision.failure.code)) {
       await this.catalogue.refresh();
-      result = await this.run({ catalogue: this.catalogue.snapshot, ...command } as C, context);
+      result = await this.run(this.withCatalogue<C>(command), context);
     }
     return this.outcome(result);
   }
