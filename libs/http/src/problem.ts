@@ -52,7 +52,7 @@ export const problemDetails = (code: ProblemCode, detail: string, extensions: Re
   const entry = PROBLEM_CATALOG[code];
   // Extensions first: a context key can never overwrite the standard members (status, code…).
   // `Object.assign`, not `{ ...extensions, type, … }`: on Node 20 properties added after a spread
-  // take a slow map transition (subject.decider.ts, `share`).
+  // take a slow map transition (ADR 0022).
   return Object.assign({}, extensions, {
     type: `urn:attest:problem:${code.toLowerCase().replace(/_/g, '-')}`,
     title: entry.title,

@@ -68,6 +68,10 @@ export class SubjectConsentService {
     return this.outcome(result);
   }
 
+  /**
+   * A fresh object on every call: the public methods add their members to it with `Object.assign`,
+   * not `{ ...outcome, … }`, which on Node 20 gives every result a hidden class of its own (ADR 0022).
+   */
   private outcome(result: ExecuteResult<SubjectStreamEvent, SubjectState>): Outcome {
     if (result.decision.kind === 'rejected') throw problemFromFailure(result.decision.failure);
     return { position: result.append?.lastPosition ?? null, state: result.state };
@@ -77,12 +81,10 @@ export class SubjectConsentService {
     const outcome = await this.runWithCatalogue<GrantConsent>(command, context);
     const consent = outcome.state.consents.get(command.consentId);
     if (!consent) throw new Error(`consent ${command.consentId} missing after an accepted grant`);
-    return {
-      position: outcome.position,
-      state: outcome.state,
+    return Object.assign(outcome, {
       consentEventId: consent.eventId,
       receipt: consentReceipt(command.subjectId, consent, this.catalogue.snapshot, { type: 'given', time: consent.grantedAt, receiptId: consent.consentId }),
-    };
+    });
   }
 
   async withdraw(command: WithdrawConsent, context: AppendContext): Promise<Outcome & { withdrawn: string[]; notified: string[]; receipts: ConsentReceipt[] }> {
@@ -102,7 +104,7 @@ export class SubjectConsentService {
       ];
     });
     const notified = result.decision.events.flatMap((e) => (e.type === 'WithdrawalNotificationIssued' ? [e.data.recipientId] : []));
-    return { position: outcome.position, state: outcome.state, withdrawn, notified, receipts };
+    return Object.assign(outcome, { withdrawn, notified, receipts });
   }
 
   /**
@@ -121,7 +123,7 @@ export class SubjectConsentService {
     this.metrics.shareDecisions.inc({ outcome: 'shared' });
     const share = outcome.state.shares.get(shareKey(command.recipientId, command.shareId));
     if (!share) throw new Error(`share ${command.shareId} missing after an accepted share`);
-    return { position: outcome.position, state: outcome.state, share };
+    return Object.assign(outcome, { share });
   }
 
   /** Withdraws everything and records SubjectErased, in one append (idempotent by erasure id and state). */
@@ -130,13 +132,11 @@ export class SubjectConsentService {
     const result = await this.run(command, context);
     const outcome = this.outcome(result);
     const events = result.decision.events;
-    return {
-      position: outcome.position,
-      state: outcome.state,
+    return Object.assign(outcome, {
       alreadyErased: before.erased !== null,
       withdrawn: events.flatMap((e) => (e.type === 'ConsentWithdrawn' ? [e.data.consentId] : [])),
       notified: events.flatMap((e) => (e.type === 'WithdrawalNotificationIssued' ? [e.data.recipientId] : [])),
-    };
+    });
   }
 
   /** The decider's current view of a subject (cached by the executor). */

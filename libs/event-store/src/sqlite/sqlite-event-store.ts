@@ -484,7 +484,7 @@ export class SqliteEventStore implements EventStoreAdapter {
         if (position === undefined) return;
         // Written out in `EnvelopeCollector.build`'s key order, not `{ ...event, streamId, … }`:
         // tail events and read events then share one hidden class, and on Node 20 properties
-        // added after a spread take a slow map transition (subject.decider.ts, `share`).
+        // added after a spread take a slow map transition (ADR 0022).
         const { recordedAt, correlationId, causationId, actor } = event.metadata;
         fresh.push({
           globalPosition: position,
