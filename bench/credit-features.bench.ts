@@ -13,6 +13,7 @@ import { CREDIT_FEATURES_PROJECTION, creditFeaturesProjection } from '@attest/pr
 import { appendCatalogue, NOTICE_V1 } from '@attest/projections/credit-features/testing/events';
 import { cpuWindow, runLoad } from './lib/load';
 import { BenchHttpClient } from './lib/http-client';
+import { runWrk, wrkPath } from './lib/wrk';
 import { ApiProcess, apiCpuSeconds, apiMainThreadCpuSeconds, startApiProcess, waitCaughtUp } from './lib/api-process';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 
@@ -193,6 +194,115 @@ const rebuildOnProjectionThread = (dataDir: string): Promise<{ seconds: number; 
     });
   });
 
+/** What a serving run measured, whichever load generator ran it. */
+interface ReadsMeasured {
+  generator: string;
+  seconds: number;
+  requests: number;
+  statuses: Map<number, number>;
+  p50: number;
+  p99: number;
+  p999: number;
+  serverMicros: number;
+  mainThreadMicros: number | null;
+  clientMicros: number;
+  loads: number;
+}
+
+/** A counter of the API's own metrics (text exposition), summed over the series matching `labels`. */
+const apiCounter = async (api: ApiProcess, name: string, labels: RegExp): Promise<Map<string, number>> => {
+  const text = await (await fetch(`http://127.0.0.1:${api.port}/metrics`)).text();
+  const values = new Map<string, number>();
+  for (const match of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} ([0-9.eE+-]+)$`, 'gm'))) {
+    const found = labels.exec(match[1] ?? '');
+    if (found) values.set(found[1] ?? '', (values.get(found[1] ?? '') ?? 0) + Number(match[2]));
+  }
+  return values;
+};
+
+/** Subjects' consent states the API read from its store instead of its cache (first sight of a subject since start), from its own metrics. */
+const storeLoads = async (api: ApiProcess): Promise<number> =>
+  (await apiCounter(api, 'attest_decider_state_loads_total', /decider="consent-subject",source="(store)"/)).get('store') ?? 0;
+
+/** The API's answers to feature reads so far, by status (its own request counter). */
+const readStatuses = async (api: ApiProcess): Promise<Map<string, number>> =>
+  apiCounter(api, 'attest_http_requests_total', /route="\/v1\/credit-features\/:subjectId",status="(\d+)"/);
+
+/** One read per request: a random subject of the seeded ones; every 20th declares social ranking (refused, and recorded, as PURPOSE_INCOMPATIBLE). */
+const READS_LUA = `
+local subjects = tonumber(os.getenv("ATTEST_BENCH_SUBJECTS"))
+local authorization = "Bearer " .. os.getenv("ATTEST_BENCH_TOKEN")
+local n = 0
+math.randomseed(os.time())
+request = function()
+  n = n + 1
+  local purpose = (n % 20 == 0) and "social-ranking" or "credit-scoring"
+  return wrk.format("GET", "/v1/credit-features/u" .. math.random(0, subjects - 1) .. "?purpose=" .. purpose, { ["authorization"] = authorization })
+end
+`;
+
+/**
+ * The reads driven by wrk (bench/lib/wrk.ts): a warm-up run, then the measured one. Statuses come
+ * from the API's request counter over the measured run (wrk only counts non-2xx answers).
+ */
+const readsWithWrk = async (api: ApiProcess, token: string): Promise<ReadsMeasured> => {
+  const load = { url: `http://127.0.0.1:${api.port}`, connections: CONNECTIONS, script: READS_LUA, env: { ATTEST_BENCH_SUBJECTS: String(SERVE_SUBJECTS), ATTEST_BENCH_TOKEN: token } };
+  await runWrk({ ...load, seconds: WARMUP_SECONDS });
+  const cpu = cpuWindow(() => apiCpuSeconds(api), () => apiMainThreadCpuSeconds(api));
+  const loadsBefore = await storeLoads(api);
+  const statusesBefore = await readStatuses(api);
+  await cpu.start();
+  const run = await runWrk({ ...load, seconds: SERVE_SECONDS });
+  const { serverMicros, mainThreadMicros } = await cpu.perRequest(run.requests);
+  const loads = (await storeLoads(api)) - loadsBefore;
+  const statuses = new Map<number, number>();
+  for (const [status, count] of await readStatuses(api)) statuses.set(Number(status), count - (statusesBefore.get(status) ?? 0));
+  if (run.socketErrors > 0) throw new Error(`wrk reported ${run.socketErrors} connect/read/write/timeout errors`);
+  return { generator: 'wrk (one thread)', seconds: run.seconds, requests: run.requests, statuses, p50: run.p50, p99: run.p99, p999: run.p999, serverMicros, mainThreadMicros, clientMicros: run.clientMicros, loads };
+};
+
+/** The same reads from this process with undici, where wrk is not installed. */
+const readsWithUndici = async (api: ApiProcess, token: string): Promise<ReadsMeasured> => {
+  const http = new BenchHttpClient(api.port, CONNECTIONS);
+  try {
+    const cpu = cpuWindow(() => apiCpuSeconds(api), () => apiMainThreadCpuSeconds(api));
+    let loads = 0;
+    const { seconds, latencies, statuses } = await runLoad({
+      connections: CONNECTIONS,
+      warmupSeconds: WARMUP_SECONDS,
+      seconds: SERVE_SECONDS,
+      onMeasuringStart: async () => {
+        loads = -(await storeLoads(api));
+        await cpu.start();
+      },
+      onMeasuringEnd: async () => {
+        loads += await storeLoads(api);
+      },
+      send: async (n) => {
+        const subject = `u${Math.floor(Math.random() * SERVE_SUBJECTS)}`;
+        const purpose = n % 20 === 0 ? 'social-ranking' : 'credit-scoring';
+        return (await http.send('GET', `/v1/credit-features/${subject}?purpose=${purpose}`, { authorization: `Bearer ${token}` })).status;
+      },
+    });
+    const { serverMicros, mainThreadMicros, clientMicros } = await cpu.perRequest(latencies.length);
+    return {
+      generator: 'undici in the benchmark process (wrk is not installed)',
+      seconds,
+      requests: latencies.length,
+      statuses,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      p999: percentile(latencies, 99.9),
+      serverMicros,
+      mainThreadMicros,
+      clientMicros,
+      loads,
+    };
+  } finally {
+    await http.close();
+  }
+};
+
 export const creditFeaturesBenchmarks: Benchmark[] = [
   {
     name: 'credit-features/rebuild',
@@ -228,71 +338,41 @@ export const creditFeaturesBenchmarks: Benchmark[] = [
       const key = generateKey('bench');
       const tokens = new TokenService({ issuer: 'attest', audience: 'attest-api', keys: parseKeys(key.encoded) });
       let api: ApiProcess | null = null;
-      let client: BenchHttpClient | null = null;
       try {
         const seeded = await seed(dataDir, SERVE_SUBJECTS, SERVE_LEDGER_EVENTS);
         const started = performance.now();
         api = await startApiProcess({ ATTEST_MODE: 'test', ATTEST_DATA_DIR: dataDir, ATTEST_JWT_KEYS: key.encoded, ATTEST_SQLITE_SYNCHRONOUS: 'FULL', ATTEST_RATE_LIMIT_WRITES_PER_MINUTE: '1000000' });
-        const port = api.port;
         const partner = await tokens.mint({ role: 'partner', id: 'bureau-svc', recipientId: 'bureau' });
         await waitCaughtUp(api);
         console.log(`  API ready (all projections caught up on ${seeded.head.toLocaleString('en')} events) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-        const running = api;
-        const http = new BenchHttpClient(port, CONNECTIONS);
-        client = http;
-        const cpu = cpuWindow(() => apiCpuSeconds(running), () => apiMainThreadCpuSeconds(running));
-        // Subjects' consent states the API read from its store instead of its cache (first
-        // sight of a subject since start), from its own metrics, over the measuring window.
-        const storeLoads = async () => {
-          const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-          return Number(/attest_decider_state_loads_total\{decider="consent-subject",source="store"\} (\d+)/.exec(text)?.[1] ?? 0);
-        };
-        let loads = 0;
-        const { seconds, latencies, statuses } = await runLoad({
-          connections: CONNECTIONS,
-          warmupSeconds: WARMUP_SECONDS,
-          seconds: SERVE_SECONDS,
-          onMeasuringStart: async () => {
-            loads = -(await storeLoads());
-            await cpu.start();
-          },
-          onMeasuringEnd: async () => {
-            loads += await storeLoads();
-          },
-          send: async (n) => {
-            const subject = `u${Math.floor(Math.random() * SERVE_SUBJECTS)}`;
-            // Every 20th read declares social ranking: refused (and recorded) as PURPOSE_INCOMPATIBLE.
-            const purpose = n % 20 === 0 ? 'social-ranking' : 'credit-scoring';
-            return (await http.send('GET', `/v1/credit-features/${subject}?purpose=${purpose}`, { authorization: `Bearer ${partner}` })).status;
-          },
-        });
-        const { serverMicros, mainThreadMicros, clientMicros } = await cpu.perRequest(latencies.length);
-        const unexpected = [...statuses.entries()].filter(([status]) => status !== 200 && status !== 403);
+        const reads = wrkPath() === null ? await readsWithUndici(api, partner) : await readsWithWrk(api, partner);
+        const unexpected = [...reads.statuses.entries()].filter(([status]) => status !== 200 && status !== 403);
         if (unexpected.length > 0) throw new Error(`unexpected statuses ${JSON.stringify(unexpected)}`);
         return {
           name: 'credit-features/serve-http',
           description:
             `GET /v1/credit-features/:subjectId over real HTTP: separate API process (embedded store synchronous=FULL, ${seeded.head.toLocaleString('en')} events, ` +
-            `${SERVE_SUBJECTS.toLocaleString('en')} subjects, ATTEST_PROJECTIONS=${process.env['ATTEST_PROJECTIONS'] ?? 'worker (the default: projections and the feature query on the API\'s projection worker thread)'}), this process as client (undici) with ${CONNECTIONS} keep-alive connections, random subject per request, 5% social-ranking ` +
+            `${SERVE_SUBJECTS.toLocaleString('en')} subjects, ATTEST_PROJECTIONS=${process.env['ATTEST_PROJECTIONS'] ?? 'worker (the default: projections and the feature query on the API\'s projection worker thread)'}), ` +
+            `load generator ${reads.generator} with ${CONNECTIONS} keep-alive connections (closed loop, one request in flight per connection), random subject per request, 5% social-ranking ` +
             `(403 PURPOSE_INCOMPATIBLE, recorded). Every read appends its share decision (fsync'd group commit) and waits for the projection to pass it. ` +
             `${SERVE_SECONDS} s measured after ${WARMUP_SECONDS} s warm-up; client and server share the machine.`,
           measurements: [
-            { metric: 'feature reads', value: latencies.length / seconds, unit: 'requests/s', target: { atLeast: 5_000 }, note: `${statuses.get(200) ?? 0} served, ${statuses.get(403) ?? 0} refused` },
-            { metric: 'read p50', value: percentile(latencies, 50), unit: 'ms' },
-            { metric: 'read p99', value: percentile(latencies, 99), unit: 'ms', target: { atMost: 25 } },
+            { metric: 'feature reads', value: reads.requests / reads.seconds, unit: 'requests/s', target: { atLeast: 5_000 }, note: `${reads.statuses.get(200) ?? 0} served, ${reads.statuses.get(403) ?? 0} refused` },
+            { metric: 'read p50', value: reads.p50, unit: 'ms' },
+            { metric: 'read p99', value: reads.p99, unit: 'ms', target: { atMost: 25 } },
+            { metric: 'read p99.9', value: reads.p999, unit: 'ms' },
             // Where the two cores went (as in ledger/tips): the API's CPU time per read, all its
             // threads, and the load generator's, over the measuring window.
-            { metric: 'API CPU time per read', value: serverMicros, unit: 'µs' },
+            { metric: 'API CPU time per read', value: reads.serverMicros, unit: 'µs' },
             // The one thread that saturates first: 5,000 reads/s leaves it 200 µs per read at 100% busy (ADR 0020).
-            ...(mainThreadMicros === null ? [] : [{ metric: "API main thread (event loop) CPU time per read", value: mainThreadMicros, unit: 'µs' }]),
-            { metric: 'load generator CPU time per read', value: clientMicros, unit: 'µs' },
+            ...(reads.mainThreadMicros === null ? [] : [{ metric: "API main thread (event loop) CPU time per read", value: reads.mainThreadMicros, unit: 'µs' }]),
+            { metric: 'load generator CPU time per read', value: reads.clientMicros, unit: 'µs' },
             // Reads of a subject the API had not seen since it started: its consent stream read
             // from the store and folded (a cold load), not taken from the executor's cache.
-            { metric: "reads that loaded the subject's consent state from the store", value: (100 * loads) / latencies.length, unit: '%', note: `${loads.toLocaleString('en')} loads` },
+            { metric: "reads that loaded the subject's consent state from the store", value: (100 * reads.loads) / reads.requests, unit: '%', note: `${reads.loads.toLocaleString('en')} loads` },
           ],
         };
       } finally {
-        await client?.close();
         await api?.stop();
         rmSync(dataDir, { recursive: true, force: true });
       }

@@ -8,10 +8,12 @@ import { apiCpuSeconds, freePort, startApiProcess } from './lib/api-process';
 import { BenchHttpClient } from './lib/http-client';
 import { cpuWindow, runLoad } from './lib/load';
 import { Benchmark, BenchResult, percentile } from './lib/report';
+import { runWrk, wrkPath } from './lib/wrk';
 
 /**
  * The context for every HTTP target (5,000 requests/s at p99 ≤ 25 ms on this machine): what HTTP
- * itself costs here, with the same load generator the feature benchmarks use. Two servers, each
+ * itself costs here, with the load generator of the credit-feature reads (wrk where installed,
+ * bench/lib/wrk.ts). Two servers, each
  * in its own process: bare Fastify answering a JSON POST (no framework, no logging, no auth), and
  * the Attest API answering GET /health/live (Nest, its hooks, logger, metrics and rate limiter,
  * no store access). Whatever these reach is the ceiling for any route that also does work.
@@ -26,10 +28,25 @@ fastify.get('/cpu', async () => { const u = process.cpuUsage(); return { seconds
 fastify.listen({ port: Number(process.env.PORT), host: '127.0.0.1' }).then(() => process.send('ready'));
 `;
 
+const POST_LUA = `
+wrk.method = "POST"
+wrk.body = '{"n":1}'
+wrk.headers["content-type"] = "application/json"
+`;
+
 const measure = async (port: number, method: 'GET' | 'POST', path: string, serverCpu: () => Promise<number>) => {
+  const cpu = cpuWindow(serverCpu);
+  if (wrkPath() !== null) {
+    const load = { url: `http://127.0.0.1:${port}${path}`, connections: CONNECTIONS, ...(method === 'POST' ? { script: POST_LUA } : {}) };
+    await runWrk({ ...load, seconds: 2 });
+    await cpu.start();
+    const run = await runWrk({ ...load, seconds: SECONDS });
+    const { serverMicros } = await cpu.perRequest(run.requests);
+    if (run.non2xx > 0 || run.socketErrors > 0) throw new Error(`wrk saw ${run.non2xx} non-2xx answers and ${run.socketErrors} socket errors`);
+    return { rate: run.requests / run.seconds, p50: run.p50, p99: run.p99, serverMicros, clientMicros: run.clientMicros };
+  }
   const client = new BenchHttpClient(port, CONNECTIONS);
   try {
-    const cpu = cpuWindow(serverCpu);
     const result = await runLoad({
       connections: CONNECTIONS,
       warmupSeconds: 2,
@@ -80,7 +97,7 @@ export const httpCeilingBenchmarks: Benchmark[] = [
       }
       return {
         name: 'http/ceiling',
-        description: `What HTTP alone costs on this machine, with the load generator every HTTP benchmark uses (undici, ${CONNECTIONS} keep-alive connections, ${SECONDS} s after 2 s warm-up, client and server sharing the 2 cores): bare Fastify 5 answering a small JSON POST (no framework, logging or auth), then the Attest API (compiled, in its own process) answering GET /health/live through Nest, its hooks, logger, metrics and rate limiter, touching no store. Any route that does work is below these rates.`,
+        description: `What HTTP alone costs on this machine, with the load generator of the credit-feature reads (${wrkPath() === null ? 'undici in the benchmark process: wrk is not installed' : 'wrk, one thread'}, ${CONNECTIONS} keep-alive connections, ${SECONDS} s after 2 s warm-up, client and server sharing the 2 cores): bare Fastify 5 answering a small JSON POST (no framework, logging or auth), then the Attest API (compiled, in its own process) answering GET /health/live through Nest, its hooks, logger, metrics and rate limiter, touching no store. Any route that does work is below these rates.`,
         measurements: [
           { metric: 'bare Fastify, JSON POST', value: fastify.rate, unit: 'requests/s' },
           { metric: 'bare Fastify p99', value: fastify.p99, unit: 'ms' },

@@ -69,7 +69,13 @@ export const startApiProcess = async (env: Record<string, string>, options: ApiP
   const child = spawn(process.execPath, [...extra, ...profile, ...sampler, join(root, 'dist/apps/api/src/main.js')], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
-    stdio: options.sampleHeap ? ['ignore', 'ignore', 'inherit', 'ipc'] : ['ignore', 'ignore', 'inherit'],
+    // ATTEST_BENCH_API_STDOUT=inherit shows the API's standard output (with ATTEST_BENCH_NODE_ARGS=--trace-gc, say).
+    stdio: [
+      'ignore',
+      process.env['ATTEST_BENCH_API_STDOUT'] === 'inherit' ? 'inherit' : 'ignore',
+      'inherit',
+      ...(options.sampleHeap ? (['ipc'] as const) : []),
+    ],
   });
   let stopping = false;
   child.on('exit', (code, signal) => {
