@@ -14,7 +14,7 @@ import { appendCatalogue, NOTICE_V1 } from '@attest/projections/credit-features/
 import { cpuWindow, runLoad } from './lib/load';
 import { BenchHttpClient } from './lib/http-client';
 import { runWrk, wrkPath } from './lib/wrk';
-import { ApiProcess, apiCpuSeconds, apiMainThreadCpuSeconds, startApiProcess, waitCaughtUp } from './lib/api-process';
+import { ApiProcess, apiCounter, apiCpuSeconds, apiMainThreadCpuSeconds, startApiProcess, waitCaughtUp } from './lib/api-process';
 import { Benchmark, BenchResult, percentile } from './lib/report';
 
 /**
@@ -208,17 +208,6 @@ interface ReadsMeasured {
   clientMicros: number;
   loads: number;
 }
-
-/** A counter of the API's own metrics (text exposition), summed over the series matching `labels`. */
-const apiCounter = async (api: ApiProcess, name: string, labels: RegExp): Promise<Map<string, number>> => {
-  const text = await (await fetch(`http://127.0.0.1:${api.port}/metrics`)).text();
-  const values = new Map<string, number>();
-  for (const match of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} ([0-9.eE+-]+)$`, 'gm'))) {
-    const found = labels.exec(match[1] ?? '');
-    if (found) values.set(found[1] ?? '', (values.get(found[1] ?? '') ?? 0) + Number(match[2]));
-  }
-  return values;
-};
 
 /** Subjects' consent states the API read from its store instead of its cache (first sight of a subject since start), from its own metrics. */
 const storeLoads = async (api: ApiProcess): Promise<number> =>

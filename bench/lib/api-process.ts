@@ -2,6 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { clockTicksPerSecond, procStatFields } from './load';
 
 export interface ApiProcess {
   port: number;
@@ -133,8 +134,6 @@ export const waitCaughtUp = async (api: ApiProcess, timeoutMs = 1_200_000): Prom
   throw new Error('the API did not catch up in time');
 };
 
-let clockTicksPerSecond: number | null = null;
-
 /**
  * CPU seconds (user + system) the API's main thread (its event loop) has used so far, from
  * /proc (Linux). A Node API saturates when this one thread does, whatever the process total
@@ -144,19 +143,32 @@ let clockTicksPerSecond: number | null = null;
 export const apiMainThreadCpuSeconds = (api: ApiProcess): number | null => {
   const pid = api.child.pid;
   if (pid === undefined || process.platform !== 'linux') return null;
-  clockTicksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may contain spaces): state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+  // utime and stime are fields 14 and 15.
+  const fields = procStatFields(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond();
 };
+
+const metricsText = async (api: ApiProcess): Promise<string> => (await fetch(`http://127.0.0.1:${api.port}/metrics`)).text();
 
 /** CPU seconds (user + system) the API process has used so far, from its Prometheus endpoint. */
 export const apiCpuSeconds = async (api: ApiProcess): Promise<number> => {
-  const text = await (await fetch(`http://127.0.0.1:${api.port}/metrics`)).text();
+  const text = await metricsText(api);
   const match = /^attest_process_cpu_seconds_total\s+([0-9.eE+-]+)$/m.exec(text);
   if (!match?.[1]) throw new Error('the API did not report attest_process_cpu_seconds_total');
   return Number(match[1]);
+};
+
+/**
+ * A labelled counter of the API's own metrics: its series whose labels match `labels`, summed
+ * by the value of the regular expression's first group.
+ */
+export const apiCounter = async (api: ApiProcess, name: string, labels: RegExp): Promise<Map<string, number>> => {
+  const values = new Map<string, number>();
+  for (const match of (await metricsText(api)).matchAll(new RegExp(`^${name}\\{([^}]*)\\} ([0-9.eE+-]+)$`, 'gm'))) {
+    const key = labels.exec(match[1] ?? '')?.[1];
+    if (key !== undefined) values.set(key, (values.get(key) ?? 0) + Number(match[2]));
+  }
+  return values;
 };
 
 const heapMessage = (api: ApiProcess, type: string): Promise<Record<string, unknown>> =>

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+
 /**
  * A closed-loop load generator: `connections` workers each send one request after another;
  * only requests finished inside the measuring window count (after a warm-up).
@@ -79,3 +81,14 @@ export const cpuWindow = (serverCpuSeconds: () => Promise<number>, serverMainThr
     },
   };
 };
+
+let ticks: number | null = null;
+
+/** Clock ticks per second of the CPU times in /proc (`getconf CLK_TCK`), read once. */
+export const clockTicksPerSecond = (): number => (ticks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()));
+
+/**
+ * The fields of a /proc/<pid>/stat line after the command name (which may contain spaces and
+ * parentheses): field 3 (state) is index 0, utime (14) index 11, cutime (16) index 13.
+ */
+export const procStatFields = (stat: string): string[] => stat.slice(stat.lastIndexOf(')') + 2).split(' ');

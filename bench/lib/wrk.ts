@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { clockTicksPerSecond, procStatFields } from './load';
 
 /**
  * wrk (Debian's package `wrk`, 4.x) as the load generator of the HTTP benchmarks, where it is
@@ -16,13 +17,10 @@ import { join } from 'node:path';
 export interface WrkResult {
   seconds: number;
   requests: number;
-  /** Latency percentiles and mean, in milliseconds. */
+  /** Latency percentiles, in milliseconds. */
   p50: number;
-  p90: number;
   p99: number;
   p999: number;
-  max: number;
-  mean: number;
   /** Answers with a status outside 2xx/3xx (wrk counts them; which statuses, the server says). */
   non2xx: number;
   /** Connect, read, write and timeout errors: a benchmark with any of them is not a measurement. */
@@ -46,13 +44,11 @@ export const wrkPath = (): string | null => {
 const REPORT_LUA = `
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format('ATTEST_WRK {"requests":%d,"durationMicros":%d,"p50":%d,"p90":%d,"p99":%d,"p999":%d,"max":%d,"mean":%f,"non2xx":%d,"socketErrors":%d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9),
-    latency.max, latency.mean, e.status, e.connect + e.read + e.write + e.timeout))
+  io.write(string.format('ATTEST_WRK {"requests":%d,"durationMicros":%d,"p50":%d,"p99":%d,"p999":%d,"non2xx":%d,"socketErrors":%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency:percentile(99.9),
+    e.status, e.connect + e.read + e.write + e.timeout))
 end
 `;
-
-const CLOCK_TICKS = (): number => Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 
 /**
  * Runs wrk once: `script` is Lua defining `request` (and anything it needs) or nothing for a
@@ -80,20 +76,17 @@ export const runWrk = async (options: { url: string; connections: number; second
     const json = /^ATTEST_WRK (.*)$/m.exec(output)?.[1];
     const stat = /^ATTEST_CPU (.*)$/m.exec(output)?.[1];
     if (!json || !stat) throw new Error(`unexpected wrk output: ${output}`);
-    const r = JSON.parse(json) as { requests: number; durationMicros: number; p50: number; p90: number; p99: number; p999: number; max: number; mean: number; non2xx: number; socketErrors: number };
-    // /proc/<pid>/stat after the command name: cutime and cstime are fields 16 and 17 (index 13, 14 here).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const clientSeconds = (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS();
+    const r = JSON.parse(json) as { requests: number; durationMicros: number; p50: number; p99: number; p999: number; non2xx: number; socketErrors: number };
+    // The shell's cutime and cstime (fields 16 and 17): the CPU time of its waited-for child, wrk.
+    const fields = procStatFields(stat);
+    const clientSeconds = (Number(fields[13]) + Number(fields[14])) / clockTicksPerSecond();
     const ms = (micros: number) => micros / 1000;
     return {
       seconds: r.durationMicros / 1e6,
       requests: r.requests,
       p50: ms(r.p50),
-      p90: ms(r.p90),
       p99: ms(r.p99),
       p999: ms(r.p999),
-      max: ms(r.max),
-      mean: ms(r.mean),
       non2xx: r.non2xx,
       socketErrors: r.socketErrors,
       clientMicros: r.requests === 0 ? 0 : (clientSeconds * 1e6) / r.requests,
