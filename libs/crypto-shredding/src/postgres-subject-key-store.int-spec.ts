@@ -76,6 +76,15 @@ describe('postgres subject key store: several processes on one database', () => 
   };
   const request = (owner: string, eventId: string) => ({ owner, eventId, streamId: `person-${owner}`, type: 'TestRenamed', pii: { displayName: `${owner} (${eventId})` } });
   const stored = (request: { eventId: string; streamId: string; type: string }, pii: Record<string, unknown>) => ({ ...request, pii: pii as never });
+  /** LISTEN connections whose last statement is a heartbeat (sent only once they listen). */
+  const heartbeatingListeners = async () =>
+    Number(
+      (
+        await admin.query<{ n: string }>(
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'attest-key-store-listen' AND query LIKE 'SELECT pg_notify(%'`,
+        )
+      ).rows[0]?.n,
+    );
   const listeners = async () =>
     Number(
       (await admin.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'attest-key-store-listen'`)).rows[0]
@@ -177,7 +186,10 @@ describe('postgres subject key store: several processes on one database', () => 
       await a.erase('alice', '2026-11-21T10:00:00.000Z');
       await expect(b.keyFor('alice')).rejects.toBeInstanceOf(SubjectKeyErased);
 
-      await waitFor(async () => (await listeners()) === 2);
+      // Both LISTEN connections have sent a heartbeat: b's new one has listened and emptied b's
+      // cache (which it does once, as it starts listening), so the key read next stays cached.
+      // Counting connections alone let that emptying land after the read (a flaky wait below).
+      await waitFor(async () => (await heartbeatingListeners()) === 2);
       await b.keyFor('bob');
       await admin.query(`DELETE FROM "${schema}".subject_keys WHERE subject_id = 'bob'`);
       // Served from b's memory again once its new connection has answered a heartbeat…
